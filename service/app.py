@@ -1,0 +1,127 @@
+"""The application factory: `create_app(settings)` builds one independent service, no globals."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.templating import Jinja2Templates
+
+from service.client_ip import Network, parse_trusted_proxies
+from service.cors import SiteCorsMiddleware
+from service.flood import FloodGuard
+from service.form_token import FormTokens
+from service.logs import RequestLogMiddleware
+from service.metrics import Metrics, MetricsMiddleware, metrics_endpoint
+from service.privacy import EmailVault, derive_key, load_or_create_master_key
+from service.retention import start_daily_purge, stop_daily_purge
+from service.scoring import Scorer
+from service.settings import Settings
+from service.store import Store, make_store
+from service.views import akismet, comments, health, pages, posts
+
+log = logging.getLogger(__name__)
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+
+
+@dataclass
+class Services:
+    """What request handlers reach through `request.app.state.services`."""
+
+    settings: Settings
+    store: Store
+    scorer: Scorer
+    vault: EmailVault
+    templates: Jinja2Templates
+    form_tokens: FormTokens
+    flood: FloodGuard
+    trusted_proxies: tuple[Network, ...]
+
+
+def create_app(settings: Settings, scorer: Scorer | None = None) -> Starlette:
+    """Builds the service. A preloaded `scorer` lets tests share one loaded model between apps."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    master_key = load_or_create_master_key(settings.secret_key, settings.data_dir)
+    vault = EmailVault(master_key)
+    form_tokens = FormTokens(derive_key(master_key, b"form-token"))
+    trusted_proxies = parse_trusted_proxies(settings.trusted_proxies)
+    templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+    if settings.retention_days < 0:
+        raise ValueError("--retention-days: must be 0 or more")
+    metrics = Metrics()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        store = make_store(settings.db_target)
+        await store.open()
+        loaded = scorer or Scorer.from_dir(settings.model_dir or None)
+        log.info("model %s loaded; store %s open", loaded.version, type(store).__name__)
+        app.state.services = Services(
+            settings=settings,
+            store=store,
+            scorer=loaded,
+            vault=vault,
+            templates=templates,
+            form_tokens=form_tokens,
+            flood=FloodGuard(),
+            trusted_proxies=trusted_proxies,
+        )
+        # Privacy rule 6 without cron: purge old IP addresses and user agents daily.
+        purger = start_daily_purge(store, settings.retention_days, on_purged=metrics.purged.inc)
+        app.state.retention_task = purger
+        try:
+            yield
+        finally:
+            await stop_daily_purge(purger)  # before the store closes under it
+            await store.close()
+
+    routes = [
+        Route("/", pages.home, methods=["GET"]),
+        Route("/articles/{post_id}", pages.article, methods=["GET"]),
+        Route("/awaiting-moderation", pages.awaiting_moderation, methods=["GET"]),
+        Route("/avatars/{avatar}.svg", pages.avatar, methods=["GET"]),
+        Route("/comments", comments.submit_comment, methods=["POST"]),
+        Route("/score", comments.score_comment, methods=["POST"]),
+        Route("/form-token", pages.form_token, methods=["GET"]),
+        Route("/posts/{post_id}/comments", posts.list_comments, methods=["GET"]),
+        Route("/healthz", health.healthz, methods=["GET"]),
+        Route("/1.1/verify-key", akismet.verify_key, methods=["POST"]),
+        Route("/1.1/comment-check", akismet.comment_check, methods=["POST"]),
+        Route("/1.1/submit-spam", akismet.submit_spam, methods=["POST"]),
+        Route("/1.1/submit-ham", akismet.submit_ham, methods=["POST"]),
+        Route("/readyz", health.readyz, methods=["GET"]),
+        Route("/metrics", metrics_endpoint, methods=["GET"]),
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=[
+            Middleware(RequestLogMiddleware),
+            Middleware(MetricsMiddleware, metrics=metrics),
+            Middleware(SiteCorsMiddleware),
+        ],
+        exception_handlers={HTTPException: _http_error, Exception: _server_error},
+        lifespan=lifespan,
+    )
+    app.state.metrics = metrics
+    return app
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    return JSONResponse({"errors": {"request": exc.detail}}, status_code=exc.status_code, headers=exc.headers)
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    # Never a stack trace to the client; the request id ties the answer to the log line.
+    log.error("unhandled %s on %s", type(exc).__name__, request.url.path)
+    request_id = getattr(request.state, "request_id", "")
+    return JSONResponse({"errors": {"server": f"internal error (request {request_id})"}}, status_code=500)

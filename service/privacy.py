@@ -1,0 +1,138 @@
+"""Email privacy: "Your email address will not be published."
+
+The address is encrypted at rest (Fernet: AES-128-CBC + HMAC-SHA256 from `cryptography`), found only
+through a keyed hash (HMAC-SHA256), and the public avatar comes from a second keyed hash so it cannot
+be reversed or matched against the look-up hash. Email addresses and phone numbers typed into the
+comment text are masked before anything is published or stored in clear.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+KEY_FILE_NAME = "secret.key"
+
+
+def load_or_create_master_key(configured: str, data_dir: Path) -> bytes:
+    """The master key from configuration, or from the data folder's key file, made on first start.
+
+    The key file is created with mode 0600 because whoever reads it can decrypt every address.
+    """
+    if configured:
+        return _decode_key(configured)
+    path = data_dir / KEY_FILE_NAME
+    if path.exists():
+        return _decode_key(path.read_text().strip())
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = os.urandom(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(base64.urlsafe_b64encode(key).decode() + "\n")
+    return key
+
+
+def _decode_key(text: str) -> bytes:
+    key = base64.urlsafe_b64decode(text.encode())
+    if len(key) < 32:
+        raise ValueError("the secret key must be at least 32 bytes, base64-encoded")
+    return key
+
+
+def derive_key(master: bytes, purpose: bytes) -> bytes:
+    # Separate keys per purpose: leaking the avatar key must not help decrypt or look up addresses.
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(master)
+
+
+def normalize_email(address: str) -> str:
+    """The form of an address that look-ups compare: trimmed and lower-cased."""
+    return address.strip().lower()
+
+
+class EmailVault:
+    """Encrypts, decrypts, hashes and masks commenters' email addresses."""
+
+    def __init__(self, master_key: bytes) -> None:
+        self._fernet = Fernet(base64.urlsafe_b64encode(derive_key(master_key, b"email-encryption")))
+        self._lookup_key = derive_key(master_key, b"email-lookup")
+        self._avatar_key = derive_key(master_key, b"email-avatar")
+
+    def encrypt(self, address: str) -> bytes:
+        return self._fernet.encrypt(address.encode())
+
+    def decrypt(self, token: bytes) -> str | None:
+        try:
+            return self._fernet.decrypt(token).decode()
+        except InvalidToken:
+            return None
+
+    def encrypt_text(self, text: str) -> bytes:
+        """Encrypts an original comment text that held contact details, so nothing sent is lost."""
+        return self._fernet.encrypt(text.encode())
+
+    def lookup_hash(self, address: str) -> str:
+        """The keyed hash the store finds an address by (never an unsalted digest)."""
+        return hmac.new(self._lookup_key, normalize_email(address).encode(), hashlib.sha256).hexdigest()
+
+    def avatar_hash(self, address: str) -> str:
+        return hmac.new(self._avatar_key, normalize_email(address).encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def mask_email(address: str) -> str:
+    """`jane@example.com` -> `j•••@example.com`: what a moderator without reveal rights sees."""
+    local, _, domain = address.partition("@")
+    return f"{local[:1]}•••@{domain}" if domain else "•••"
+
+
+# Addresses typed into comment text; deliberately looser than the form's validator so that
+# "jane at example dot com" style evasions are not the only thing a spammer needs.
+_EMAIL_IN_TEXT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+# Spelled-out addresses ("jane at example dot com", "jane [at] example [dot] com"). Plain prose
+# such as "look at example.com" must not match, so "at" needs brackets or a spelled "dot".
+_TLD = r"(?:com|org|net|info|biz|io|co|uk|de|fr)"
+_EMAIL_SPELLED = re.compile(
+    rf"\b[\w.+-]+\s*[\[(]\s*at\s*[\])]\s*[\w-]+\s*(?:[\[(]\s*dot\s*[\])]|\.|\s+dot\s+)\s*{_TLD}\b"
+    rf"|\b[\w.+-]+\s+at\s+[\w-]+\s+dot\s+{_TLD}\b",
+    re.IGNORECASE,
+)
+# Phone numbers in the shapes people type them. Plain runs of numbers separated by spaces
+# ("2013 2014 2015") are left alone: years and prices are not contact details.
+_PHONE_IN_TEXT = re.compile(
+    r"""(?<![\w+])(?:
+        (?:\+|00)\d{1,3}(?:[\s.-]?\(?\d{1,4}\)?){2,5}      # international, with + or 00
+      | (?:1[\s.-]?)?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}  # North American
+      | \d(?:[.-]?\d){9,14}                             # long digit runs
+    )(?!\w)""",
+    re.VERBOSE,
+)
+
+EMAIL_MASK = "[email hidden]"
+PHONE_MASK = "[phone hidden]"
+
+
+@dataclass(frozen=True)
+class MaskedText:
+    text: str
+    emails: int
+    phones: int
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.emails or self.phones)
+
+
+def mask_contacts(text: str) -> MaskedText:
+    """Masks email addresses and phone numbers typed into a comment (privacy rule 4)."""
+    text, emails = _EMAIL_IN_TEXT.subn(EMAIL_MASK, text)
+    text, spelled = _EMAIL_SPELLED.subn(EMAIL_MASK, text)
+    text, phones = _PHONE_IN_TEXT.subn(PHONE_MASK, text)
+    return MaskedText(text=text, emails=emails + spelled, phones=phones)

@@ -1,0 +1,96 @@
+"""Service configuration: every option has a command-line flag and an environment variable.
+
+The table in `OPTIONS` is the single source for `--help`, the environment look-up and the README's
+configuration reference, so the three cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "COMMENTS_"
+
+
+@dataclass(frozen=True)
+class Option:
+    """One configuration option as the operator sees it."""
+
+    name: str
+    env: str
+    default: Any
+    help: str
+    type: type = str
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option("host", "COMMENTS_HOST", "127.0.0.1", "address to listen on"),
+    Option("port", "COMMENTS_PORT", 8000, "port to listen on", int),
+    Option("data_dir", "COMMENTS_DATA_DIR", "data", "folder for the database, keys and logs (created on first start)"),
+    Option("db", "COMMENTS_DB", "", "SQLite file path or postgresql:// URL (default: DATA_DIR/comments.db)"),
+    Option(
+        "secret_key",
+        "COMMENTS_SECRET_KEY",
+        "",
+        "base64 master key for email encryption and keyed hashes (default: DATA_DIR/secret.key, made on first start)",
+    ),
+    Option("model_dir", "COMMENTS_MODEL_DIR", "", "model artifact folder (default: the shipped model)"),
+    Option("max_body_bytes", "COMMENTS_MAX_BODY_BYTES", 1_048_576, "largest request body accepted (413 above)", int),
+    Option(
+        "trusted_proxies",
+        "COMMENTS_TRUSTED_PROXIES",
+        "",
+        "comma-separated proxy IPs/networks whose X-Forwarded-For is believed (default: none)",
+    ),
+    Option("log_format", "COMMENTS_LOG_FORMAT", "text", "log line format: text or json"),
+    Option("log_level", "COMMENTS_LOG_LEVEL", "info", "log level: debug, info, warning, error"),
+    Option(
+        "retention_days",
+        "COMMENTS_RETENTION_DAYS",
+        30,
+        "days to keep commenters' IP addresses and user agents before `purge` erases them",
+        int,
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved configuration for one app instance; tests build as many as they like."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    data_dir: Path = Path("data")
+    db: str = ""
+    secret_key: str = ""
+    model_dir: str = ""
+    max_body_bytes: int = 1_048_576
+    trusted_proxies: str = ""
+    log_format: str = "text"
+    log_level: str = "info"
+    retention_days: int = 30
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def db_target(self) -> str:
+        """The database the store opens: an explicit --db, else a SQLite file in the data folder."""
+        return self.db or str(self.data_dir / "comments.db")
+
+    @classmethod
+    def from_sources(cls, cli: dict[str, Any] | None = None, environ: dict[str, str] | None = None) -> Settings:
+        """Command-line values win over environment variables, which win over defaults."""
+        cli = cli or {}
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for opt in OPTIONS:
+            raw = cli.get(opt.name)
+            if raw is None:
+                raw = environ.get(opt.env)
+            if raw is None or raw == "":
+                raw = opt.default
+            values[opt.name] = opt.type(raw)
+        values["data_dir"] = Path(values["data_dir"])
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in values.items() if k in known})

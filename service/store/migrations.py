@@ -1,0 +1,75 @@
+"""Versioned schema migrations. Each entry moves the schema from version N-1 to N; never edit a
+released entry, add a new one. SQLite records the version in `PRAGMA user_version`."""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: sites and comments. Emails are never stored plain: `email_enc` is a Fernet token and
+    # `email_hash` a keyed HMAC for look-ups; `content` is the published (masked) text and
+    # `content_enc` keeps the original when masking changed it.
+    """
+    CREATE TABLE sites (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        url TEXT NOT NULL,
+        key_hash TEXT UNIQUE,
+        is_default INTEGER NOT NULL DEFAULT 0,
+        settings TEXT NOT NULL DEFAULT '{}',
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE comments (
+        id INTEGER PRIMARY KEY,
+        site_id INTEGER NOT NULL REFERENCES sites(id),
+        post_id TEXT NOT NULL,
+        parent_id INTEGER REFERENCES comments(id),
+        author TEXT NOT NULL,
+        email_enc BLOB,
+        email_hash TEXT,
+        avatar_hash TEXT,
+        url TEXT NOT NULL DEFAULT '',
+        content TEXT NOT NULL,
+        content_enc BLOB,
+        status TEXT NOT NULL CHECK (status IN ('approved', 'pending', 'spam', 'trash')),
+        spam_score REAL,
+        toxicity_score REAL,
+        scores_json TEXT NOT NULL DEFAULT '{}',
+        reasons_json TEXT NOT NULL DEFAULT '[]',
+        model_version TEXT NOT NULL,
+        ip TEXT,
+        user_agent TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX comments_by_post ON comments (site_id, post_id, status, id);
+    CREATE INDEX comments_by_status ON comments (status, id);
+    CREATE INDEX comments_by_email ON comments (email_hash);
+    """,
+    # 2: the audit trail. Every moderator decision, email reveal, privacy export or erasure and
+    # model change is one row: who (`actor`, a token name or "cli"), when, what, on which comment.
+    # `details_json` never holds an email address or IP address.
+    """
+    CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        comment_id INTEGER,
+        details_json TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX audit_by_comment ON audit_log (comment_id, id);
+    CREATE INDEX comments_by_created ON comments (created_at);
+    """,
+    # 3: banned authors, per site, by the email's keyed hash (never the address).
+    """
+    CREATE TABLE banned_authors (
+        site_id INTEGER NOT NULL REFERENCES sites(id),
+        email_hash TEXT NOT NULL,
+        banned_at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        PRIMARY KEY (site_id, email_hash)
+    );
+    CREATE INDEX comments_by_site_email ON comments (site_id, email_hash, status);
+    """,
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)

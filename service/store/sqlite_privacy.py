@@ -1,0 +1,193 @@
+"""SQLite queries for privacy requests and retention: export, erase, purge.
+
+A mixin of `SQLiteStore`: methods use `self._reader` (an aiosqlite connection with Row factory)
+for reads and `await self._write(job)` for writes, where `job(conn)` runs inside the next group commit.
+
+Erasing in SQLite takes more than an UPDATE: the old bytes stay in the page's free space and in the
+write-ahead log. Erasures therefore run with `secure_delete` (freed space is zeroed) and are followed
+by a `wal_checkpoint(TRUNCATE)`, which copies the new pages into the database file and empties the log.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from service.store.records import AkismetReport, Erasure, PersonalComment
+
+if TYPE_CHECKING:
+    import aiosqlite
+
+log = logging.getLogger(__name__)
+
+ANONYMOUS = "Anonymous"
+_PERSONAL_COLUMNS = (
+    "id, site_id, post_id, author, email_enc, url, content, content_enc, status, ip, user_agent, created_at"
+)
+
+
+class PrivacyQueries:
+    _reader: aiosqlite.Connection | None
+    _write: Callable[[Callable[[aiosqlite.Connection], Awaitable[Any]]], Awaitable[Any]]
+
+    # -- export -----------------------------------------------------------------------------
+
+    async def comments_by_email_hash(self, email_hash: str) -> list[PersonalComment]:
+        """Every comment whose author's email has this keyed hash, oldest first."""
+        assert self._reader is not None
+        async with self._reader.execute(
+            f"SELECT {_PERSONAL_COLUMNS} FROM comments WHERE email_hash = ? ORDER BY id", (email_hash,)
+        ) as cur:
+            return [PersonalComment(**dict(row)) for row in await cur.fetchall()]
+
+    async def reports_by_email_hash(self, email_hash: str) -> list[AkismetReport]:
+        """Akismet spam/ham reports that named this author's email (they are personal data too)."""
+        assert self._reader is not None
+        if not await _has_table(self._reader, "akismet_reports"):
+            return []
+        async with self._reader.execute(
+            "SELECT site_id, label, author, email_hash, url, content, content_enc, comment_type, created_at"
+            " FROM akismet_reports WHERE email_hash = ? ORDER BY id",
+            (email_hash,),
+        ) as cur:
+            return [AkismetReport(**dict(row)) for row in await cur.fetchall()]
+
+    async def any_email_enc(self) -> bytes | None:
+        """One stored encrypted address, so a command can tell a wrong secret key from "no comments"."""
+        assert self._reader is not None
+        async with self._reader.execute("SELECT email_enc FROM comments WHERE email_enc IS NOT NULL LIMIT 1") as cur:
+            row = await cur.fetchone()
+        return bytes(row[0]) if row else None
+
+    # -- erase ------------------------------------------------------------------------------
+
+    async def erase_author(self, email_hash: str, remove_content: str | None, actor: str) -> Erasure:
+        """Anonymizes every comment and report of one author, and records it in the audit trail.
+
+        Author becomes "Anonymous"; email (encrypted, look-up hash, avatar hash), URL, IP, user agent
+        and the encrypted original text are removed. `remove_content`, when given, replaces the
+        published text too. A ban on the author is kept: it holds only the keyed hash, and lifting
+        bans on request would let a spammer erase their way back in.
+        """
+
+        async def job(conn: aiosqlite.Connection) -> Erasure:
+            async with _secure_delete(conn):
+                cur = await conn.execute(
+                    "UPDATE comments SET author = ?, email_enc = NULL, email_hash = NULL, avatar_hash = NULL,"
+                    " url = '', ip = NULL, user_agent = NULL, content_enc = NULL,"
+                    " content = COALESCE(?, content), updated_at = ? WHERE email_hash = ?",
+                    (ANONYMOUS, remove_content, _now(), email_hash),
+                )
+                comments = max(cur.rowcount, 0)
+                reports = 0
+                if await _has_table(conn, "akismet_reports"):
+                    if remove_content is not None:
+                        # A report is a training label, not a published comment: without its text
+                        # it is worth nothing, so it goes entirely.
+                        cur = await conn.execute("DELETE FROM akismet_reports WHERE email_hash = ?", (email_hash,))
+                    else:
+                        cur = await conn.execute(
+                            "UPDATE akismet_reports SET author = ?, email_hash = NULL, url = '', content_enc = NULL"
+                            " WHERE email_hash = ?",
+                            (ANONYMOUS, email_hash),
+                        )
+                    reports = max(cur.rowcount, 0)
+                async with conn.execute("SELECT count(*) FROM banned_authors WHERE email_hash = ?", (email_hash,)) as c:
+                    row = await c.fetchone()
+                bans_kept = int(row[0]) if row else 0
+            erasure = Erasure(comments=comments, reports=reports, bans_kept=bans_kept)
+            await _audit(
+                conn,
+                actor,
+                "privacy_erase",
+                {
+                    "comments": comments,
+                    "reports": reports,
+                    "bans_kept": bans_kept,
+                    "content_removed": remove_content is not None,
+                },
+            )
+            return erasure
+
+        erasure: Erasure = await self._write(job)
+        return erasure
+
+    # -- retention --------------------------------------------------------------------------
+
+    async def purge_sender_data(self, created_before: str, actor: str) -> int:
+        """Erases the IP address and user agent of comments created before the given UTC time.
+
+        Idempotent: rows already purged are not touched again. Only a purge that changed something
+        is recorded in the audit trail, so a daily run does not fill it with zeros.
+        """
+
+        async def job(conn: aiosqlite.Connection) -> int:
+            async with _secure_delete(conn):
+                cur = await conn.execute(
+                    "UPDATE comments SET ip = NULL, user_agent = NULL"
+                    " WHERE created_at < ? AND (ip IS NOT NULL OR user_agent IS NOT NULL)",
+                    (created_before,),
+                )
+            purged = max(cur.rowcount, 0)
+            if purged:
+                await _audit(conn, actor, "retention_purge", {"comments": purged, "created_before": created_before})
+            return purged
+
+        purged: int = await self._write(job)
+        if purged:
+            await self._empty_write_ahead_log()
+        return purged
+
+    # -- metrics ----------------------------------------------------------------------------
+
+    async def count_pending_comments(self) -> int:
+        """Comments waiting for a person (the moderation queue's depth)."""
+        assert self._reader is not None
+        async with self._reader.execute("SELECT count(*) FROM comments WHERE status = 'pending'") as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    async def _empty_write_ahead_log(self) -> None:
+        """Copies the committed pages into the database file and truncates the log, so the erased
+        values' older page versions do not linger in `-wal`. Runs outside any transaction (the
+        reader connection), which a checkpoint requires."""
+        assert self._reader is not None
+        async with self._reader.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cur:
+            row = await cur.fetchone()
+        if row is not None and int(row[0]) != 0:
+            # Another connection held an old snapshot; the next checkpoint finishes the job.
+            log.warning("write-ahead log checkpoint was blocked by a reader; erased pages remain in the log for now")
+
+
+@contextlib.asynccontextmanager
+async def _secure_delete(conn: aiosqlite.Connection) -> AsyncIterator[None]:
+    """Zeroes freed space while the block runs (SQLite otherwise leaves old values in free space)."""
+    async with conn.execute("PRAGMA secure_delete") as cur:
+        row = await cur.fetchone()
+    previous = int(row[0]) if row else 0
+    pass
+    try:
+        yield
+    finally:
+        await conn.execute(f"PRAGMA secure_delete = {previous}")
+
+
+async def _has_table(conn: aiosqlite.Connection, name: str) -> bool:
+    async with conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)) as cur:
+        return await cur.fetchone() is not None
+
+
+def _now() -> str:
+    from service.store.sqlite import utc_now  # late: sqlite.py imports this module
+
+    return utc_now()
+
+
+async def _audit(conn: aiosqlite.Connection, actor: str, action: str, details: dict[str, Any]) -> None:
+    from service.store.sqlite import insert_audit  # late: sqlite.py imports this module
+
+    await insert_audit(conn, actor, action, None, details)

@@ -1,0 +1,91 @@
+"""End to end: the README's serve command in a real uvicorn process, talked to over TCP."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from conftest import PROBE_EMAIL, comment_fields
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[str, Path, subprocess.Popen[str]]]:
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COMMENTS_")}
+    env["COMMENTS_LOG_FORMAT"] = "json"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "service", "serve", "--port", str(port), "--db", str(tmp_path / "comments.db")],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(base + "/", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    else:
+        proc.kill()
+        pytest.fail("the server did not start: " + (proc.stdout.read() if proc.stdout else ""))
+    yield base, tmp_path, proc
+    if proc.poll() is None:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def test_a_comment_goes_in_is_decided_stored_and_published(server: tuple[str, Path, subprocess.Popen[str]]) -> None:
+    base, data_dir, proc = server
+    with httpx.Client(base_url=base, timeout=10) as client:
+        r = client.post("/comments", json=comment_fields("Thanks for the clear write-up of the vote."))
+        assert r.status_code == 201 and r.json()["status"] == "approved"
+        comment_id = r.json()["id"]
+        r = client.post(
+            "/comments",
+            data=comment_fields("Europe will have to lead now."),
+            headers={"Accept": "text/html"},
+            follow_redirects=False,
+        )
+        assert r.status_code == 303
+        assert comment_id in [c["id"] for c in client.get("/posts/un-vote-2025/comments").json()]
+        assert r.headers["x-request-id"]
+    # A 201 is durable: stop the server hard and the row is still there.
+    proc.kill()
+    proc.wait(timeout=10)
+    import sqlite3
+
+    row = (
+        sqlite3.connect(data_dir / "comments.db")
+        .execute("SELECT status FROM comments WHERE id = ?", (comment_id,))
+        .fetchone()
+    )
+    assert row == ("approved",)
+    output = proc.stdout.read() if proc.stdout else ""
+    records = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    access = [r for r in records if r["logger"] == "service.access"]
+    assert {"/comments", "/posts/un-vote-2025/comments"} <= {r["path"] for r in access}
+    assert all(r["request_id"] for r in access)
+    assert PROBE_EMAIL.split("@")[0] not in output
+    # The client's address appears nowhere but in uvicorn's own "running on" banner.
+    assert not [r for r in records if "127.0.0.1" in json.dumps(r) and "Uvicorn running" not in r["message"]]
+    assert (data_dir / "data" / "secret.key").exists()  # key material made on first start

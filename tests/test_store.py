@@ -1,0 +1,120 @@
+"""The SQLite store: migrations, group commit, isolation of a failing write, durability."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from service.sites import SiteSettings
+from service.store import NewComment, make_store
+from service.store.migrations import SCHEMA_VERSION
+from service.store.sqlite import SQLiteStore, utc_now
+
+
+def _comment(site_id: int, text: str, parent: int | None = None) -> NewComment:
+    return NewComment(
+        site_id=site_id,
+        post_id="p",
+        parent_id=parent,
+        author="A",
+        email_enc=b"x",
+        email_hash="h",
+        avatar_hash="a",
+        url="",
+        content=text,
+        content_enc=None,
+        status="approved",
+        spam_score=0.1,
+        toxicity_score=0.1,
+        scores_json="{}",
+        reasons_json="[]",
+        model_version="v",
+        ip="127.0.0.1",
+        user_agent="ua",
+        created_at=utc_now(),
+    )
+
+
+def test_schema_is_migrated_once_and_default_site_made(tmp_path: Path) -> None:
+    async def run() -> None:
+        for _ in range(2):  # opening twice must neither fail nor duplicate the default site
+            store = SQLiteStore(str(tmp_path / "c.db"))
+            await store.open()
+            assert (await store.default_site()).is_default
+            await store.close()
+
+    asyncio.run(run())
+    db = sqlite3.connect(tmp_path / "c.db")
+    assert db.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
+    assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    assert db.execute("SELECT count(*) FROM sites WHERE is_default = 1").fetchone() == (1,)
+
+
+def test_concurrent_writes_are_group_committed_and_all_durable(tmp_path: Path) -> None:
+    path = tmp_path / "c.db"
+    batches: list[int] = []
+
+    async def run() -> list[int]:
+        store = SQLiteStore(str(path))
+        await store.open()
+        real = store._commit_batch
+
+        async def counting(conn, batch):  # type: ignore[no-untyped-def]
+            batches.append(len(batch))
+            await real(conn, batch)
+
+        store._commit_batch = counting  # type: ignore[method-assign]
+        site = await store.default_site()
+        ids = await asyncio.gather(*(store.insert_comment(_comment(site.id, f"c{i}")) for i in range(200)))
+        await store.close()
+        return list(ids)
+
+    ids = asyncio.run(run())
+    assert len(set(ids)) == 200
+    assert len(batches) < 200  # some writes shared a commit
+    # A fresh connection (another process's view) sees every acknowledged row.
+    assert sqlite3.connect(path).execute("SELECT count(*) FROM comments").fetchone() == (200,)
+
+
+def test_a_failing_write_does_not_sink_its_batch(tmp_path: Path) -> None:
+    async def run() -> tuple[list[object], int]:
+        store = SQLiteStore(str(tmp_path / "c.db"))
+        await store.open()
+        site = await store.default_site()
+        jobs = [
+            store.insert_comment(_comment(site.id, "ok-1")),
+            store.insert_comment(_comment(site.id, "bad", parent=123456)),  # foreign key violation
+            store.insert_comment(_comment(site.id, "ok-2")),
+        ]
+        results = await asyncio.gather(*jobs, return_exceptions=True)
+        count = await store.count_comments()
+        await store.close()
+        return results, count
+
+    results, count = asyncio.run(run())
+    assert isinstance(results[1], sqlite3.IntegrityError)
+    assert isinstance(results[0], int) and isinstance(results[2], int)
+    assert count == 2
+
+
+def test_sites_are_found_by_key_only(tmp_path: Path) -> None:
+    async def run() -> None:
+        store = SQLiteStore(str(tmp_path / "c.db"))
+        await store.open()
+        site_id = await store.add_site("news", "https://news.example/", "sk_secret", SiteSettings(comment_max_links=5))
+        found = await store.site_by_key("sk_secret")
+        assert found is not None and found.id == site_id and found.settings.comment_max_links == 5
+        assert await store.site_by_key("sk_other") is None
+        await store.close()
+
+    asyncio.run(run())
+    stored = b"".join(p.read_bytes() for p in tmp_path.glob("c.db*"))
+    assert stored and b"sk_secret" not in stored
+
+
+def test_postgres_urls_are_refused_clearly() -> None:
+    with pytest.raises(ValueError, match="PostgreSQL"):
+        make_store("postgresql://127.0.0.1/test")

@@ -1,0 +1,1 @@
+"""Training, evaluation and shipping of the comment classifier (``python -m training --help``)."""

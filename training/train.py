@@ -1,0 +1,306 @@
+"""Fit the spam head, the toxicity head and the toxicity attributes; write an artifact + card.
+
+What each head learns from (see ``training/data/README.md`` for the sets):
+
+* ``spam``: YouTube Spam Collection (the only real spam we have), plus a sample of Jigsaw
+  talk-page comments as extra non-spam so that long, articulate comments are not out of
+  distribution for the ham class. Folds hold out whole videos, so calibration and thresholds
+  come from comments of videos the fold model never saw.
+* ``toxicity``: Jigsaw ``kaggle_train`` (any_toxic) plus Davidson tweets (hate or offensive vs
+  neither) at a lower weight, for a second register.
+* attributes: Jigsaw ``kaggle_train`` labels (severe_toxic, obscene, threat, insult, identity_hate).
+
+Jigsaw ``kaggle_test_labeled`` is never trained on: it stays a fixed, public held-out set
+(``python -m training evaluate`` on it gives honest figures for the shipped model).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import shutil
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from functools import partial
+from pathlib import Path
+
+import joblib
+import numpy as np
+import scipy.sparse as sp
+import sklearn
+from joblib import Parallel, delayed
+from sklearn.linear_model import SGDClassifier
+from sklearn.model_selection import GroupKFold, StratifiedKFold
+from sklearn.pipeline import Pipeline
+
+from model.calibration import PlattCalibratedClassifier
+from model.classifier import ATTRIBUTES, CARD_FILE, HEADS, MODEL_FILE, SHIPPED_MODEL_DIR
+from model.features import make_feature_pipeline
+from training.datasets import LabeledSet, load_davidson, load_jigsaw, load_youtube
+from training.evaluate import binary_metrics, choose_thresholds
+from training.progress import Progress
+
+ARTIFACT_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Hyper-parameters and data choices; stored verbatim in the card."""
+
+    spam_alpha: float = 2e-5
+    toxicity_alpha: float = 3e-6
+    attribute_alpha: float = 3e-6
+    spam_extra_ham: int = 2000  # Jigsaw kaggle_train rows added to the spam head as non-spam
+    davidson_weight: float = 0.5  # sample weight of Davidson rows in the toxicity head; 0 = unused
+    folds: int = 5
+    seed: int = 0
+    n_jobs: int = 2
+    max_rows_per_source: int | None = None  # subsample each source (tests, quick experiments)
+
+
+@dataclass
+class Sources:
+    """The shipped sets plus operator files, each with its feature matrix."""
+
+    youtube: LabeledSet
+    jigsaw_train: LabeledSet
+    jigsaw_test: LabeledSet
+    davidson: LabeledSet
+    extras: list[LabeledSet] = field(default_factory=list)
+    matrices: dict[str, sp.csr_matrix] = field(default_factory=dict)
+
+    def all_sets(self) -> list[LabeledSet]:
+        return [self.youtube, self.jigsaw_train, self.jigsaw_test, self.davidson, *self.extras]
+
+
+def _subsample(data: LabeledSet, limit: int | None, seed: int) -> LabeledSet:
+    if limit is None or len(data) <= limit:
+        return data
+    index = np.sort(np.random.default_rng(seed).choice(len(data), size=limit, replace=False))
+    return data.subset(index)
+
+
+def load_sources(config: TrainConfig, extras: list[LabeledSet] | None = None) -> Sources:
+    """Load the shipped sets (subsampled if the config says so) and split Jigsaw train/test."""
+    jigsaw = load_jigsaw()
+    limit, seed = config.max_rows_per_source, config.seed
+    return Sources(
+        youtube=_subsample(load_youtube(), limit, seed),
+        jigsaw_train=_subsample(jigsaw.subset(jigsaw.groups == "kaggle_train", "jigsaw_train"), limit, seed),
+        jigsaw_test=_subsample(jigsaw.subset(jigsaw.groups == "kaggle_test_labeled", "jigsaw_test"), limit, seed),
+        davidson=_subsample(load_davidson(), limit, seed),
+        extras=list(extras or []),
+    )
+
+
+def _transform_chunk(features: Pipeline, rows: list[tuple[str, str, str]]) -> sp.csr_matrix:
+    return features.transform(rows).tocsr()
+
+
+def featurize(features: Pipeline, rows: list[tuple[str, str, str]], n_jobs: int = 1,
+              chunk: int = 2000) -> sp.csr_matrix:
+    """Feature matrix of many rows, in parallel chunks (the features are stateless)."""
+    if not rows:
+        raise ValueError("no rows to featurize")
+    chunks = [rows[i:i + chunk] for i in range(0, len(rows), chunk)]
+    if n_jobs == 1 or len(chunks) == 1:
+        parts = [_transform_chunk(features, c) for c in chunks]
+    else:
+        parts = Parallel(n_jobs=n_jobs)(delayed(_transform_chunk)(features, c) for c in chunks)
+    return sp.vstack(parts, format="csr")
+
+
+def featurize_sources(sources: Sources, features: Pipeline, n_jobs: int, progress: Progress | None = None
+                      ) -> None:
+    for data in sources.all_sets():
+        if data.name not in sources.matrices:
+            if progress:
+                progress.step(f"features: {data.name} ({len(data)} rows)")
+            sources.matrices[data.name] = featurize(features, data.rows, n_jobs)
+
+
+def make_estimator(alpha: float, seed: int) -> SGDClassifier:
+    """Logistic regression by SGD: seconds on ~40k x 400k sparse rows, unlike liblinear/lbfgs."""
+    return SGDClassifier(loss="log_loss", alpha=alpha, max_iter=40, tol=1e-4, random_state=seed)
+
+
+def make_splits(y: np.ndarray, groups: np.ndarray | None, folds: int, seed: int
+                ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Held-out folds: whole groups when there are enough of them, else stratified by label."""
+    folds = max(2, min(folds, int(np.bincount(y).min()) if len(np.unique(y)) > 1 else 2))
+    if groups is not None and len(np.unique(groups)) >= 2:
+        n_groups = min(folds, len(np.unique(groups)))
+        return list(GroupKFold(n_splits=n_groups).split(np.zeros(len(y)), y, groups))
+    return list(StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(np.zeros(len(y)), y))
+
+
+def fit_head(X: sp.csr_matrix, y: np.ndarray, *, alpha: float, config: TrainConfig,
+             groups: np.ndarray | None = None, weights: np.ndarray | None = None) -> PlattCalibratedClassifier:
+    """A calibrated linear head; ``oof_decision_`` holds its held-out (out-of-fold) scores."""
+    y = np.asarray(y).astype(int)
+    splits = make_splits(y, groups, config.folds, config.seed)
+    head = PlattCalibratedClassifier(make_estimator(alpha, config.seed), cv=splits, n_jobs=config.n_jobs)
+    return head.fit(X, y, sample_weight=weights)
+
+
+@dataclass
+class HeadData:
+    X: sp.csr_matrix
+    y: np.ndarray
+    weights: np.ndarray
+    groups: np.ndarray
+    threshold_rows: np.ndarray  # rows whose held-out scores choose the deployed thresholds
+    counts: dict
+
+
+def _stack(parts: list[tuple[sp.csr_matrix, np.ndarray, float, np.ndarray, bool]], counts: dict) -> HeadData:
+    return HeadData(
+        X=sp.vstack([p[0] for p in parts], format="csr"),
+        y=np.concatenate([p[1] for p in parts]).astype(int),
+        weights=np.concatenate([np.full(len(p[1]), p[2]) for p in parts]),
+        groups=np.concatenate([p[3] for p in parts]).astype(str),
+        threshold_rows=np.concatenate([np.full(len(p[1]), p[4]) for p in parts]),
+        counts=counts,
+    )
+
+
+def spam_data(sources: Sources, config: TrainConfig, youtube_rows: np.ndarray | None = None) -> HeadData:
+    """YouTube (optionally only some rows) + extra Jigsaw non-spam + operator spam labels."""
+    yt = sources.youtube
+    index = np.arange(len(yt)) if youtube_rows is None else np.asarray(youtube_rows)
+    Xy = sources.matrices[yt.name][index]
+    groups = yt.groups[index]
+    parts = [(Xy, yt.labels["spam"][index], 1.0, groups, True)]
+    counts = {"youtube": {"rows": int(len(index)), "spam": int(yt.labels["spam"][index].sum())}}
+    if config.spam_extra_ham > 0:
+        jt = sources.jigsaw_train
+        n = min(config.spam_extra_ham, len(jt))
+        pick = np.sort(np.random.default_rng(config.seed + 1).choice(len(jt), size=n, replace=False))
+        # Spread the extra non-spam over the video folds so every fold keeps the same mix.
+        video_names = np.unique(groups)
+        ham_groups = video_names[np.arange(n) % len(video_names)]
+        parts.append((sources.matrices[jt.name][pick], np.zeros(n, dtype=int), 1.0, ham_groups, False))
+        counts["jigsaw_train_as_ham"] = {"rows": n, "spam": 0}
+    for extra in sources.extras:
+        if "spam" in extra.labels:
+            parts.append((sources.matrices[extra.name], extra.labels["spam"], 1.0, extra.groups, True))
+            counts[extra.name] = {"rows": len(extra), "spam": int(extra.labels["spam"].sum())}
+    return _stack(parts, counts)
+
+
+def toxicity_data(sources: Sources, config: TrainConfig, label: str = "toxicity", davidson: bool = True
+                  ) -> HeadData:
+    """Jigsaw train (+ Davidson at ``davidson_weight`` for ``toxicity``) + operator toxicity labels."""
+    jt = sources.jigsaw_train
+    natural = jt.extra.get("natural_rate", np.ones(len(jt), dtype=bool))
+    parts = [(sources.matrices[jt.name], jt.labels[label], 1.0, np.full(len(jt), "jigsaw"), natural)]
+    counts = {"jigsaw_train": {"rows": len(jt), "positive": int(jt.labels[label].sum())}}
+    if label == "toxicity" and davidson and config.davidson_weight > 0:
+        dv = sources.davidson
+        parts.append((sources.matrices[dv.name], dv.labels["toxicity"], config.davidson_weight,
+                      np.full(len(dv), "davidson"), np.zeros(len(dv), dtype=bool)))
+        counts["davidson"] = {"rows": len(dv), "positive": int(dv.labels["toxicity"].sum()),
+                              "weight": config.davidson_weight}
+    if label == "toxicity":
+        for extra in sources.extras:
+            if "toxicity" in extra.labels:
+                parts.append((sources.matrices[extra.name], extra.labels["toxicity"], 1.0, extra.groups,
+                              np.ones(len(extra), dtype=bool)))
+                counts[extra.name] = {"rows": len(extra), "positive": int(extra.labels["toxicity"].sum())}
+    data = _stack(parts, counts)
+    # Random folds for toxicity (groups here are sources, not held-out units).
+    data.groups = np.array([], dtype=str)
+    return data
+
+
+def _shrink(head: PlattCalibratedClassifier) -> None:
+    """Drop what scoring does not need and store weights as float32 (halves the artifact)."""
+    if hasattr(head, "oof_decision_"):
+        del head.oof_decision_
+    head.estimator_.coef_ = head.estimator_.coef_.astype(np.float32)
+
+
+def train(config: TrainConfig, extras: list[LabeledSet] | None = None, progress: Progress | None = None,
+          sources: Sources | None = None) -> tuple[dict, dict]:
+    """Fit every head on the shipped data (+ ``extras``); return ``(artifact, card)``."""
+    progress = progress or Progress(0, verbose=False)
+    sources = sources or load_sources(config, extras)
+    features = make_feature_pipeline().fit([("", "", "")])
+    featurize_sources(sources, features, config.n_jobs, progress)
+
+    heads: dict[str, Pipeline] = {}
+    metrics: dict[str, dict] = {}
+    thresholds: dict[str, dict] = {}
+    data_counts: dict[str, dict] = {}
+    # Built one head at a time: each HeadData stacks its own copy of the feature rows.
+    plan: list[tuple[str, Callable[[], HeadData], float]] = [
+        ("spam", lambda: spam_data(sources, config), config.spam_alpha),
+        ("toxicity", lambda: toxicity_data(sources, config), config.toxicity_alpha),
+        *[(name, partial(toxicity_data, sources, config, label=name), config.attribute_alpha)
+          for name in ATTRIBUTES],
+    ]
+    for name, build, alpha in plan:
+        data = build()
+        progress.step(f"fitting head: {name} ({len(data.y)} rows, {config.folds} folds)")
+        head = fit_head(data.X, data.y, alpha=alpha, config=config,
+                        groups=data.groups if len(data.groups) else None, weights=data.weights)
+        held_out = head.calibrate(head.oof_decision_)
+        rows = data.threshold_rows if data.threshold_rows.any() else np.ones(len(data.y), dtype=bool)
+        if name in ("spam", "toxicity"):
+            thresholds[name] = choose_thresholds(data.y[rows], held_out[rows])
+        metrics[name] = {
+            "held_out_folds": binary_metrics(data.y[rows], held_out[rows], thresholds.get(name)),
+            "held_out_rows": "spam: YouTube rows, folds = whole videos; toxicity/attributes: Jigsaw "
+                             "natural-rate (random 5k) rows, stratified folds" if name != "spam" else
+                             "YouTube rows, each scored by a model that never saw its video",
+        }
+        data_counts[name] = data.counts
+        del data
+        _shrink(head)
+        heads[name] = Pipeline([("features", features), ("classifier", head)])
+    progress.step("writing card")
+    artifact = {"format": ARTIFACT_FORMAT, "features": features, "heads": heads}
+    card = {
+        "version": _version(heads),
+        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "format": ARTIFACT_FORMAT,
+        "heads": list(HEADS),
+        "sklearn_version": sklearn.__version__,
+        "data": data_counts,
+        "held_out_sets": {"jigsaw_test": {"rows": len(sources.jigsaw_test), "note": "never trained on"}},
+        "metrics": metrics,
+        "thresholds": thresholds,
+        "threshold_rule": "approve_below: held-out recall of positives >= 0.9; refuse_above: lowest "
+                          "threshold with held-out precision >= 0.98 (at least 10 true positives)",
+        "config": asdict(config),
+    }
+    return artifact, card
+
+
+def _version(heads: dict[str, Pipeline]) -> str:
+    digest = hashlib.sha256()
+    for name in HEADS:
+        clf = heads[name].named_steps["classifier"]
+        digest.update(np.ascontiguousarray(clf.estimator_.coef_).tobytes())
+        digest.update(np.ascontiguousarray(clf.estimator_.intercept_).tobytes())
+    return f"{dt.datetime.now(dt.UTC):%Y.%m.%d}-{digest.hexdigest()[:6]}"
+
+
+def save_artifact(artifact: dict, card: dict, out_dir: str | Path) -> Path:
+    """Write ``model.joblib`` (compressed) and ``card.json`` into ``out_dir``."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    joblib.dump(artifact, out / MODEL_FILE, compress=("zlib", 6))
+    card = {**card, "artifact_bytes": (out / MODEL_FILE).stat().st_size}
+    (out / CARD_FILE).write_text(json.dumps(card, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    return out
+
+
+def ship(artifact_dir: str | Path, shipped_dir: str | Path = SHIPPED_MODEL_DIR) -> Path:
+    """Copy an artifact directory to ``model/shipped/`` (the one committed model)."""
+    src, dst = Path(artifact_dir), Path(shipped_dir)
+    dst.mkdir(parents=True, exist_ok=True)
+    for name in (MODEL_FILE, CARD_FILE):
+        shutil.copy2(src / name, dst / name)
+    return dst
