@@ -38,7 +38,10 @@ class PlattCalibratedClassifier(ClassifierMixin, BaseEstimator):
         self.cv = cv
         self.n_jobs = n_jobs
 
-    def fit(self, X, y, sample_weight: np.ndarray | None = None) -> PlattCalibratedClassifier:
+    def fit(self, X, y, sample_weight: np.ndarray | None = None,
+            calibration_rows: np.ndarray | None = None) -> PlattCalibratedClassifier:
+        """Fit; ``calibration_rows`` (boolean mask) limits the sigmoid fit to rows whose class mix
+        resembles what the model will score (e.g. YouTube rows, not the extra non-spam)."""
         y = np.asarray(y).astype(int)
         w = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
         splits = list(self.cv) if self.cv is not None else _default_splits(len(y))
@@ -52,8 +55,9 @@ class PlattCalibratedClassifier(ClassifierMixin, BaseEstimator):
         if np.isnan(oof).any():
             raise ValueError("cv must use every row exactly once as a test row")
         final = results[-1][2]
+        rows = np.ones(len(y), dtype=bool) if calibration_rows is None else np.asarray(calibration_rows, bool)
         calibrator = LogisticRegression(C=1e4)
-        calibrator.fit(oof.reshape(-1, 1), y, sample_weight=w)
+        calibrator.fit(oof[rows].reshape(-1, 1), y[rows], sample_weight=None if w is None else w[rows])
         self.estimator_ = final
         self.calibrator_ = calibrator
         self.oof_decision_ = oof

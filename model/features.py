@@ -405,7 +405,7 @@ def term_columns(tokens: list[str], n_features: int) -> tuple[list[str], np.ndar
 class CharNgramHasher(TransformerMixin, BaseEstimator):
     """Stateless transformer: normalized texts -> L2-normalized hashed character n-gram counts."""
 
-    def __init__(self, ngram_range: tuple[int, int] = (2, 5), n_features: int = 2**18) -> None:
+    def __init__(self, ngram_range: tuple[int, int] = (3, 5), n_features: int = 2**18) -> None:
         self.ngram_range = ngram_range
         self.n_features = n_features
 
@@ -443,11 +443,12 @@ class WordHasher(TransformerMixin, BaseEstimator):
         return tags
 
 
-def make_feature_pipeline(char_features: int = 2**18, word_features: int = 2**17) -> Pipeline:
+def make_feature_pipeline(char_features: int = 2**18, word_features: int = 2**17,
+                          char_ngrams: tuple[int, int] = (3, 5)) -> Pipeline:
     """The shared, stateless feature step: normalization then hashed n-grams + engineered features."""
     columns = ColumnTransformer(
         [
-            ("char", CharNgramHasher((2, 5), char_features), NORM),
+            ("char", CharNgramHasher(char_ngrams, char_features), NORM),
             ("word", WordHasher(word_features), NORM),
             ("engineered", FunctionTransformer(engineered_features, accept_sparse=True),
              [RAW, AUTHOR, URL, CLEAN, NORM]),

@@ -11,6 +11,7 @@ Two stages:
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 
@@ -51,6 +52,7 @@ _SPACED = re.compile(r"(?<![\w])(?:[a-z][ ._*\-]){2,}[a-z](?![\w])")
 _SPACED_SEP = re.compile(r"[ ._*\-]")
 _RUNS = re.compile(r"(.)\1{2,}")
 _SPACES = re.compile(r"\s+")
+_BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
 
 
 def clean_text(text: str) -> str:
@@ -58,6 +60,9 @@ def clean_text(text: str) -> str:
 
     Case, digits and punctuation are kept: engineered features read this form.
     """
+    if "&" in text or "<br" in text:
+        # Comments often arrive HTML-escaped ("she&#39;s", "&lt;3") or with <br /> line breaks.
+        text = html.unescape(_BR.sub(" ", text))
     if text.isascii():
         # NFKC, invisible characters and homoglyphs are all non-ASCII matters.
         return text
@@ -75,7 +80,8 @@ def count_evasions(raw: str) -> tuple[int, int]:
     """Return (invisible characters, homoglyph characters) found in ``raw``; both are evasion signals."""
     if raw.isascii():
         return 0, 0
-    nfkc = unicodedata.normalize("NFKC", raw)
+    # A byte-order mark at either end is an encoding artifact, not an evasion.
+    nfkc = unicodedata.normalize("NFKC", raw.strip("\ufeff"))
     invisible = sum(1 for c in nfkc if ord(c) in _INVISIBLE)
     homoglyphs = sum(1 for c in nfkc if c in _HOMOGLYPHS_SRC)
     return invisible, homoglyphs

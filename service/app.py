@@ -13,24 +13,29 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
+from model.registry import ModelRegistry
+from service.auth import Sessions
 from service.client_ip import Network, parse_trusted_proxies
 from service.cors import SiteCorsMiddleware
 from service.flood import FloodGuard
 from service.form_token import FormTokens
 from service.logs import RequestLogMiddleware
 from service.metrics import Metrics, MetricsMiddleware, metrics_endpoint
+from service.model_watch import start_model_watch, stop_model_watch
 from service.privacy import EmailVault, derive_key, load_or_create_master_key
 from service.retention import start_daily_purge, stop_daily_purge
 from service.scoring import Scorer
 from service.settings import Settings
 from service.store import Store, make_store
-from service.views import akismet, comments, health, pages, posts
+from service.views import akismet, comments, health, moderation, moderation_pages, pages, posts
 
 log = logging.getLogger(__name__)
 TEMPLATES_DIR = Path(__file__).parent / "templates"
+STATIC_DIR = Path(__file__).parent / "static"
 
 
 @dataclass
@@ -63,7 +68,11 @@ def create_app(settings: Settings, scorer: Scorer | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         store = make_store(settings.db_target)
         await store.open()
-        loaded = scorer or Scorer.from_dir(settings.model_dir or None)
+        # An explicit --model-dir pins the model; otherwise the registry's CURRENT version is
+        # served (the shipped model until one is promoted) and followed while running.
+        registry = ModelRegistry(settings.model_registry_dir)
+        loaded = scorer or Scorer.from_dir(settings.model_dir or registry.current_path())
+        watcher = None if settings.model_dir else start_model_watch(loaded, registry, settings.model_poll_seconds)
         log.info("model %s loaded; store %s open", loaded.version, type(store).__name__)
         app.state.services = Services(
             settings=settings,
@@ -81,6 +90,7 @@ def create_app(settings: Settings, scorer: Scorer | None = None) -> Starlette:
         try:
             yield
         finally:
+            await stop_model_watch(watcher)
             await stop_daily_purge(purger)  # before the store closes under it
             await store.close()
 
@@ -100,6 +110,9 @@ def create_app(settings: Settings, scorer: Scorer | None = None) -> Starlette:
         Route("/1.1/submit-ham", akismet.submit_ham, methods=["POST"]),
         Route("/readyz", health.readyz, methods=["GET"]),
         Route("/metrics", metrics_endpoint, methods=["GET"]),
+        *moderation.ROUTES,
+        *moderation_pages.ROUTES,
+        Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     app = Starlette(
         routes=routes,
@@ -112,6 +125,7 @@ def create_app(settings: Settings, scorer: Scorer | None = None) -> Starlette:
         lifespan=lifespan,
     )
     app.state.metrics = metrics
+    app.state.sessions = Sessions(derive_key(master_key, b"moderation-session"))
     return app
 
 

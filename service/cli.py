@@ -21,7 +21,7 @@ from service.store import Store, open_store
 T = TypeVar("T")
 STORAGE_OPTIONS = ("data_dir", "db", "secret_key")
 # Modules that add operator commands; each has add_commands(subparsers).
-COMMAND_MODULES: tuple[str, ...] = ("service.sites_cli", "service.privacy_cli")
+COMMAND_MODULES: tuple[str, ...] = ("service.sites_cli", "service.privacy_cli", "service.tokens_cli")
 
 
 def add_options(parser: argparse.ArgumentParser, names: Sequence[str]) -> None:

@@ -2,7 +2,8 @@
 
 Each score has two thresholds: below `approve_below` it is clear, above `refuse_above` it is
 refused (status `spam`, the contract's refused state; the reason says which score), and in between
-a person decides. A `refuse_above` of 1.0 never refuses. A rule can only make the outcome stricter, never publish what a score holds.
+a person decides. A `refuse_above` of 1.0 never refuses. A rule can only make the outcome
+stricter, never publish what a score holds.
 """
 
 from __future__ import annotations

@@ -16,6 +16,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service.metrics import route_template
+
 access_log = logging.getLogger("service.access")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
@@ -47,6 +49,9 @@ def configure_logging(fmt: str = "text", level: str = "info") -> None:
     root.setLevel(level.upper())
     # uvicorn's own access log prints the client's address: ours replaces it.
     logging.getLogger("uvicorn.access").disabled = True
+    # aiosqlite's debug lines print every statement's parameters (IPs, user agents, keyed hashes):
+    # never below info, whatever the service's level.
+    logging.getLogger("aiosqlite").setLevel(max(root.level, logging.INFO))
 
 
 class RequestLogMiddleware:
@@ -77,16 +82,19 @@ class RequestLogMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             duration = (time.perf_counter() - started) * 1000
+            # The route template, never the raw path: a path can carry an avatar hash or whatever
+            # a client typed into a URL.
+            path = route_template(scope)
             access_log.info(
                 "%s %s %d %.1fms",
                 scope["method"],
-                scope["path"],
+                path,
                 status,
                 duration,
                 extra={
                     "request_id": request_id,
                     "method": scope["method"],
-                    "path": scope["path"],
+                    "path": path,
                     "status": status,
                     "duration_ms": round(duration, 2),
                 },

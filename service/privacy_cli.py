@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from service.cli import STORAGE_OPTIONS, add_options, add_storage_options, settings_from_args, with_store
 from service.privacy import EmailVault
@@ -69,6 +69,9 @@ def add_commands(commands: Any) -> None:
         help="print the configuration reference (markdown) from the option table",
         description="Print every option, its flag, environment variable and default as a markdown table.",
     )
+    table.add_argument(
+        "--update", type=Path, metavar="README", help="rewrite the table between the <!-- config-table --> markers"
+    )
     table.set_defaults(handler=_print_config_table)
 
 
@@ -88,19 +91,28 @@ def _on_existing_store(
 
 async def _export(store: Store, vault: EmailVault, args: argparse.Namespace) -> int:
     address = parse_address(args.email)
+    out = _open_private(args.out) if args.out is not None else None  # before the export: fail early
     document = await export_personal_data(store, vault, address)
     text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     found = len(next(iter(document.values()))["comments"]["items"])
-    if args.out is None:
+    if out is None:
         sys.stdout.write(text)
         print(f"exported {found} comments", file=sys.stderr)
     else:
-        # The export is the person's data: readable by the operator only.
-        fd = os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        with out:
+            out.write(text)
         print(f"exported {found} comments to {args.out}")
     return 0
+
+
+def _open_private(path: Path) -> TextIO:
+    """The export file, readable by its owner only: it is the person's data."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    except OSError as exc:
+        raise ValueError(f"--out: cannot write {path}: {exc.strerror}") from None
+    os.fchmod(fd, 0o600)  # also when the file existed with a looser mode
+    return os.fdopen(fd, "w", encoding="utf-8")
 
 
 async def _erase(store: Store, vault: EmailVault, args: argparse.Namespace) -> int:
@@ -121,7 +133,17 @@ async def _purge(store: Store, settings: Settings) -> int:
 
 
 def _print_config_table(args: argparse.Namespace) -> int:
-    sys.stdout.write(config_table())
+    if args.update is None:
+        sys.stdout.write(config_table())
+        return 0
+    text = args.update.read_text(encoding="utf-8")
+    start, end = "<!-- config-table -->\n", "<!-- /config-table -->"
+    if start not in text or end not in text:
+        raise ValueError(f"--update: {args.update} has no {start.strip()} ... {end} markers")
+    head, _, rest = text.partition(start)
+    _, _, tail = rest.partition(end)
+    args.update.write_text(head + start + config_table() + end + tail, encoding="utf-8")
+    print(f"updated the configuration table in {args.update}")
     return 0
 
 

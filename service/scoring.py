@@ -49,6 +49,11 @@ class Scorer:
     def version(self) -> str:
         return self.classifier.version
 
+    def swap(self, classifier: CommentClassifier) -> None:
+        """Makes `classifier` current. Requests already scoring keep the one they started with."""
+        self.thresholds = card_thresholds(classifier.card)
+        self.classifier = classifier
+
     def score(self, text: str, author: str, url: str) -> Scored:
         classifier = self.classifier  # one reference for the whole call, whatever swaps it meanwhile
         started = time.perf_counter()

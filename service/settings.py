@@ -36,7 +36,25 @@ OPTIONS: tuple[Option, ...] = (
         "",
         "base64 master key for email encryption and keyed hashes (default: DATA_DIR/secret.key, made on first start)",
     ),
-    Option("model_dir", "COMMENTS_MODEL_DIR", "", "model artifact folder (default: the shipped model)"),
+    Option(
+        "model_dir",
+        "COMMENTS_MODEL_DIR",
+        "",
+        "pin one model artifact folder (default: follow the registry's current version)",
+    ),
+    Option(
+        "models",
+        "COMMENTS_MODELS",
+        "",
+        "model registry folder (default: DATA_DIR/models; the shipped model until one is promoted)",
+    ),
+    Option(
+        "model_poll_seconds",
+        "COMMENTS_MODEL_POLL_SECONDS",
+        2.0,
+        "how often the server checks the registry for a newly current model",
+        float,
+    ),
     Option("max_body_bytes", "COMMENTS_MAX_BODY_BYTES", 1_048_576, "largest request body accepted (413 above)", int),
     Option(
         "trusted_proxies",
@@ -66,6 +84,8 @@ class Settings:
     db: str = ""
     secret_key: str = ""
     model_dir: str = ""
+    models: str = ""
+    model_poll_seconds: float = 2.0
     max_body_bytes: int = 1_048_576
     trusted_proxies: str = ""
     log_format: str = "text"
@@ -77,6 +97,10 @@ class Settings:
     def db_target(self) -> str:
         """The database the store opens: an explicit --db, else a SQLite file in the data folder."""
         return self.db or str(self.data_dir / "comments.db")
+
+    @property
+    def model_registry_dir(self) -> Path:
+        return Path(self.models) if self.models else self.data_dir / "models"
 
     @classmethod
     def from_sources(cls, cli: dict[str, Any] | None = None, environ: dict[str, str] | None = None) -> Settings:

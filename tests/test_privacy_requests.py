@@ -6,6 +6,7 @@ log): not the address, not its keyed look-up hash, not its avatar hash.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import sqlite3
@@ -21,6 +22,7 @@ from starlette.testclient import TestClient
 from service.app import create_app
 from service.scoring import Scorer
 from service.settings import Settings
+from service.sites import SiteSettings, new_site_key
 
 PROBE_URL = "https://probe-homepage.example/"
 PROBE_AGENT = "ProbeAgent/7.1 (privacy request test)"
@@ -199,10 +201,34 @@ def test_operator_mistakes_get_one_line_errors(settings: Settings, args: list[st
 
 def test_a_wrong_secret_key_is_refused_rather_than_finding_nothing(client: TestClient, settings: Settings) -> None:
     post_probe_comments(client)
-    import base64
-
     wrong = Settings(data_dir=settings.data_dir, secret_key=base64.urlsafe_b64encode(os.urandom(32)).decode())
     result = run_cli(wrong, "privacy", "erase", "--email", PROBE_EMAIL)
     assert result.returncode == 2 and "does not match this database" in result.stderr
     store = client.app.state.services.store  # type: ignore[attr-defined]
     assert client.portal.call(store.count_comments) == 3  # type: ignore[union-attr]
+
+
+def test_akismet_reports_naming_the_address_are_exported_and_anonymized(client: TestClient, settings: Settings) -> None:
+    store = client.app.state.services.store  # type: ignore[attr-defined]
+    key = new_site_key()
+    client.portal.call(store.add_site, "news", "https://news.example.org/", key, SiteSettings())  # type: ignore[union-attr]
+    report = {
+        "api_key": key,
+        "blog": "https://news.example.org/",
+        "user_ip": "203.0.113.7",
+        "comment_author": PROBE_AUTHOR,
+        "comment_author_email": PROBE_EMAIL,
+        "comment_author_url": PROBE_URL,
+        "comment_content": "A perfectly fine remark that a site reported as ham.",
+    }
+    assert client.post("/1.1/submit-ham", data=report).text.startswith("Thanks")
+
+    exported = run_cli(settings, "privacy", "export", "--email", PROBE_EMAIL)
+    (groups,) = json.loads(exported.stdout).values()
+    (item,) = groups["spam-reports"]["items"].values()
+    assert {"name": "Comment Author URL", "value": PROBE_URL} in item
+
+    assert run_cli(settings, "privacy", "erase", "--email", PROBE_EMAIL).returncode == 0
+    (kept,) = client.portal.call(store.akismet_reports)  # type: ignore[union-attr]
+    assert (kept.author, kept.email_hash, kept.url, kept.label) == ("Anonymous", None, "", "ham")
+    assert kept.content.startswith("A perfectly fine remark")  # the label keeps its text

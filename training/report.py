@@ -90,7 +90,7 @@ def youtube_leave_one_video_out(sources: Sources, config: TrainConfig, out: Path
         held = yt.groups == video
         data = spam_data(sources, config, youtube_rows=np.flatnonzero(~held))
         head = fit_head(data.X, data.y, alpha=config.spam_alpha, config=config, groups=data.groups,
-                        weights=data.weights)
+                        weights=data.weights, calibration_rows=data.threshold_rows)
         thresholds = _thresholds_from(head, data.y, data.threshold_rows)
         y = yt.labels["spam"][held].astype(int)
         scores = head.predict_proba(sources.matrices[yt.name][held])[:, 1]
@@ -114,7 +114,7 @@ def spam_false_alarms(sources: Sources, config: TrainConfig) -> dict:
     sources it would refuse or queue. None of these rows is spam and none was trained on."""
     data = spam_data(sources, config)
     head = fit_head(data.X, data.y, alpha=config.spam_alpha, config=config, groups=data.groups,
-                    weights=data.weights)
+                    weights=data.weights, calibration_rows=data.threshold_rows)
     thresholds = _thresholds_from(head, data.y, data.threshold_rows)
     result: dict = {"thresholds": thresholds}
     davidson_neither = sources.davidson.groups == "neither"
@@ -134,7 +134,8 @@ def spam_false_alarms(sources: Sources, config: TrainConfig) -> dict:
 def _toxicity_eval(name: str, X_train: sp.csr_matrix, y_train: np.ndarray, w_train: np.ndarray,
                    threshold_rows: np.ndarray, X_test: sp.csr_matrix, y_test: np.ndarray, config: TrainConfig,
                    alpha: float, out: Path, plot: bool = True) -> dict:
-    head = fit_head(X_train, y_train, alpha=alpha, config=config, weights=w_train)
+    head = fit_head(X_train, y_train, alpha=alpha, config=config, weights=w_train,
+                    calibration_rows=threshold_rows if threshold_rows.any() else None)
     thresholds = _thresholds_from(head, y_train, threshold_rows)
     scores = head.predict_proba(X_test)[:, 1]
     result = {"name": name, **binary_metrics(y_test, scores, thresholds)}
@@ -231,7 +232,7 @@ def _markdown(results: dict) -> str:
                      f"{_fmt(r['refuse_above']['recall'])} | {_fmt(r['approve_below']['precision'])} | "
                      f"{_fmt(r['approve_below']['recall'])} |")
     lines += ["", "Targets: Jigsaw test ROC AUC >= 0.95; Jigsaw -> Davidson ROC AUC >= 0.85.", ""]
-    for name, r in results["toxicity"].items():
+    for r in results["toxicity"].values():
         if "plot" in r:
             lines += [f"![]({r['plot']})", ""]
     lines += ["### Attributes on Jigsaw test (trained on Jigsaw train only)", "",

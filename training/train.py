@@ -52,6 +52,7 @@ class TrainConfig:
     toxicity_alpha: float = 3e-6
     attribute_alpha: float = 3e-6
     spam_extra_ham: int = 2000  # Jigsaw kaggle_train rows added to the spam head as non-spam
+    spam_extra_ham_weight: float = 1.0  # sample weight of those rows
     davidson_weight: float = 0.5  # sample weight of Davidson rows in the toxicity head; 0 = unused
     folds: int = 5
     seed: int = 0
@@ -136,12 +137,13 @@ def make_splits(y: np.ndarray, groups: np.ndarray | None, folds: int, seed: int
 
 
 def fit_head(X: sp.csr_matrix, y: np.ndarray, *, alpha: float, config: TrainConfig,
-             groups: np.ndarray | None = None, weights: np.ndarray | None = None) -> PlattCalibratedClassifier:
+             groups: np.ndarray | None = None, weights: np.ndarray | None = None,
+             calibration_rows: np.ndarray | None = None) -> PlattCalibratedClassifier:
     """A calibrated linear head; ``oof_decision_`` holds its held-out (out-of-fold) scores."""
     y = np.asarray(y).astype(int)
     splits = make_splits(y, groups, config.folds, config.seed)
     head = PlattCalibratedClassifier(make_estimator(alpha, config.seed), cv=splits, n_jobs=config.n_jobs)
-    return head.fit(X, y, sample_weight=weights)
+    return head.fit(X, y, sample_weight=weights, calibration_rows=calibration_rows)
 
 
 @dataclass
@@ -180,7 +182,8 @@ def spam_data(sources: Sources, config: TrainConfig, youtube_rows: np.ndarray | 
         # Spread the extra non-spam over the video folds so every fold keeps the same mix.
         video_names = np.unique(groups)
         ham_groups = video_names[np.arange(n) % len(video_names)]
-        parts.append((sources.matrices[jt.name][pick], np.zeros(n, dtype=int), 1.0, ham_groups, False))
+        parts.append((sources.matrices[jt.name][pick], np.zeros(n, dtype=int), config.spam_extra_ham_weight,
+                      ham_groups, False))
         counts["jigsaw_train_as_ham"] = {"rows": n, "spam": 0}
     for extra in sources.extras:
         if "spam" in extra.labels:
@@ -243,8 +246,11 @@ def train(config: TrainConfig, extras: list[LabeledSet] | None = None, progress:
     for name, build, alpha in plan:
         data = build()
         progress.step(f"fitting head: {name} ({len(data.y)} rows, {config.folds} folds)")
+        # Calibrate (and pick thresholds) on the rows whose class mix resembles live traffic:
+        # YouTube for spam (not the extra non-spam), Jigsaw's natural-rate sample for toxicity.
         head = fit_head(data.X, data.y, alpha=alpha, config=config,
-                        groups=data.groups if len(data.groups) else None, weights=data.weights)
+                        groups=data.groups if len(data.groups) else None, weights=data.weights,
+                        calibration_rows=data.threshold_rows if data.threshold_rows.any() else None)
         held_out = head.calibrate(head.oof_decision_)
         rows = data.threshold_rows if data.threshold_rows.any() else np.ones(len(data.y), dtype=bool)
         if name in ("spam", "toxicity"):

@@ -70,6 +70,52 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX comments_by_site_email ON comments (site_id, email_hash, status);
     """,
+    # 4: Akismet-style spam and ham reports: training labels sent by a site. The text is kept as
+    # published (masked) with the original encrypted; the email only as its keyed hash.
+    """
+    CREATE TABLE akismet_reports (
+        id INTEGER PRIMARY KEY,
+        site_id INTEGER NOT NULL REFERENCES sites(id),
+        label TEXT NOT NULL CHECK (label IN ('spam', 'ham')),
+        author TEXT NOT NULL DEFAULT '',
+        email_hash TEXT,
+        url TEXT NOT NULL DEFAULT '',
+        content TEXT NOT NULL,
+        content_enc BLOB,
+        comment_type TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX akismet_reports_by_site ON akismet_reports (site_id, id);
+    """,
+    # 5: the review queue. `api_tokens` keeps only a SHA-256 of each (random, high-entropy) token;
+    # a name is unique among live tokens because audit rows and decisions name the actor by it.
+    # `decisions` holds every moderator decision, a training label: the comment's text, fields and
+    # scores stay reachable through `comment_id`.
+    """
+    CREATE TABLE api_tokens (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('moderator', 'admin')),
+        token_hash TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        revoked_at TEXT
+    );
+    CREATE UNIQUE INDEX api_tokens_live_name ON api_tokens (name) WHERE revoked_at IS NULL;
+    CREATE TABLE decisions (
+        id INTEGER PRIMARY KEY,
+        comment_id INTEGER NOT NULL REFERENCES comments(id),
+        site_id INTEGER NOT NULL REFERENCES sites(id),
+        actor TEXT NOT NULL,
+        from_status TEXT NOT NULL,
+        to_status TEXT NOT NULL,
+        decision TEXT NOT NULL CHECK (decision IN ('approve', 'reject', 'spam', 'not_spam')),
+        reason TEXT,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX decisions_by_comment ON decisions (comment_id, id);
+    CREATE INDEX decisions_by_at ON decisions (at);
+    CREATE INDEX comments_by_status_created ON comments (status, created_at, id);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

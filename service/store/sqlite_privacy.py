@@ -112,6 +112,7 @@ class PrivacyQueries:
             return erasure
 
         erasure: Erasure = await self._write(job)
+        await self._empty_write_ahead_log()
         return erasure
 
     # -- retention --------------------------------------------------------------------------
@@ -169,7 +170,7 @@ async def _secure_delete(conn: aiosqlite.Connection) -> AsyncIterator[None]:
     async with conn.execute("PRAGMA secure_delete") as cur:
         row = await cur.fetchone()
     previous = int(row[0]) if row else 0
-    pass
+    await conn.execute("PRAGMA secure_delete = ON")
     try:
         yield
     finally:

@@ -1,0 +1,51 @@
+"""Hot model switching: the running service follows the registry's CURRENT version.
+
+Every `interval` seconds the watcher reads CURRENT; when it names another version, that model is
+loaded in a worker thread (the event loop keeps serving) and swapped in whole. Requests already
+scoring keep the classifier they started with, so no request fails during the switch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+import anyio.to_thread
+
+from model import load_classifier
+from model.registry import ModelRegistry
+from service.scoring import Scorer
+
+log = logging.getLogger(__name__)
+
+
+async def watch_models(scorer: Scorer, registry: ModelRegistry, interval: float) -> None:
+    seen = registry.current_version()
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            now = registry.current_version()
+            if now == seen:
+                continue
+            classifier = await anyio.to_thread.run_sync(load_classifier, registry.current_path())
+        except Exception as exc:  # a broken artifact must not stop the service or the watcher
+            log.error("could not load model %s: %s; keeping %s", now, type(exc).__name__, scorer.version)
+            seen = now  # retried only when CURRENT changes again, not every tick
+            continue
+        previous = scorer.version
+        scorer.swap(classifier)
+        seen = now
+        log.info("model switched from %s to %s", previous, classifier.version)
+
+
+def start_model_watch(scorer: Scorer, registry: ModelRegistry, interval: float) -> asyncio.Task[None]:
+    return asyncio.create_task(watch_models(scorer, registry, interval), name="model-watch")
+
+
+async def stop_model_watch(task: asyncio.Task[None] | None) -> None:
+    if task is None:
+        return
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

@@ -1,0 +1,237 @@
+"""The moderators' web page at `/moderation/`: sign in with a token, then work the queue.
+
+Server-rendered and usable without JavaScript: every action is a plain form post answered with
+`303 See Other` back to the queue (post/redirect/get), so a reload never repeats a decision.
+`static/moderation.js` only adds keyboard shortcuts that press the same buttons.
+
+Sign-in trades a token for a signed session cookie (Secure, HttpOnly, SameSite=Strict, path
+`/moderation`). Every form carries a CSRF token: bound to the session for the queue's forms, and
+to a short-lived double-submit cookie for the sign-in form (so nobody can sign a moderator in as
+someone else).
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from service.auth import (
+    SESSION_COOKIE,
+    SESSION_SECONDS,
+    Moderator,
+    Sessions,
+    moderator_for_session,
+    moderator_for_token,
+)
+from service.moderation import (
+    CONFLICT,
+    DECISIONS,
+    DONE,
+    NOT_FOUND,
+    REJECT,
+    REJECT_REASONS,
+    DecisionRequest,
+)
+from service.queue import ORDERS, STATUSES
+from service.views.common import services
+from service.views.moderation import histories_for, history_json, item_json, next_cursor, read_queue
+
+PAGE_PATH = "/moderation/"
+COOKIE_PATH = "/moderation"
+SIGN_IN_COOKIE = "moderation_sign_in"
+WEB = "web"
+# Query parameters of the queue page that survive an action (everything else is dropped, so the
+# redirect after a post can only go back to the queue).
+KEPT_PARAMS = ("status", "site", "post", "reason", "order", "cursor", "limit")
+SECURITY_HEADERS = {
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self';"
+    " form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+def _sessions(request: Request) -> Sessions:
+    return request.app.state.sessions
+
+
+def _render(request: Request, template: str, context: dict[str, Any], status: int = 200) -> Response:
+    response = services(request).templates.TemplateResponse(
+        request, f"moderation/{template}", context, status_code=status
+    )
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+def _cookie(response: Response, name: str, value: str, max_age: int) -> None:
+    response.set_cookie(name, value, max_age=max_age, path=COOKIE_PATH, secure=True, httponly=True, samesite="strict")
+
+
+def _sign_in_page(request: Request, error: str = "", status: int = 200) -> Response:
+    nonce = secrets.token_urlsafe(16)
+    response = _render(
+        request,
+        "sign_in.html",
+        {"csrf": _sessions(request).csrf_token("sign-in:" + nonce), "error": error},
+        status,
+    )
+    _cookie(response, SIGN_IN_COOKIE, nonce, 3600)
+    return response
+
+
+def _back_query(raw: str) -> str:
+    """The queue's own filters from a submitted query string, and nothing else."""
+    pairs = [(k, v) for k, v in parse_qsl(raw.lstrip("?")) if k in KEPT_PARAMS]
+    return urlencode(pairs)
+
+
+def _to_queue(back: str, **notes: str | int) -> RedirectResponse:
+    query = "&".join(part for part in (back, urlencode({k: v for k, v in notes.items() if v != ""})) if part)
+    return RedirectResponse(PAGE_PATH + ("?" + query if query else ""), status_code=303)
+
+
+async def queue_page(request: Request) -> Response:
+    """`GET /moderation/`: the sign-in form, or the queue for a signed-in moderator."""
+    moderator = await moderator_for_session(request, _sessions(request))
+    if moderator is None:
+        return _sign_in_page(request)
+    svc = services(request)
+    query, errors = await read_queue(svc, request.query_params)
+    items = [] if errors else await svc.store.queue_items(query)
+    histories = await histories_for(svc, items)
+    views = [item_json(svc, i, histories.get((i.site_id, i.email_hash or ""))) for i in items]
+    at = request.query_params.get("at", "0")
+    cursor = next_cursor(query.order, items[-1] if items else None, len(items), query.limit)
+    kept = _back_query(str(request.url.query))
+    next_query = _back_query(urlencode({**dict(parse_qsl(kept)), "cursor": cursor})) if cursor else ""
+    return _render(
+        request,
+        "queue.html",
+        {
+            "moderator": moderator,
+            "csrf": _sessions(request).csrf_token(request.cookies.get(SESSION_COOKIE, "")),
+            "items": views,
+            "query": query,
+            "errors": errors,
+            "waiting": await svc.store.count_queue(query.filter) if not errors else 0,
+            "status_counts": await svc.store.status_counts(query.filter.site),
+            "sites": await svc.store.list_sites(),
+            "statuses": STATUSES,
+            "orders": list(ORDERS),
+            "reasons": REJECT_REASONS,
+            "back": kept,
+            "next_query": next_query,
+            "at": int(at) if at.isdigit() else 0,
+            "notice": _notice(request.query_params),
+            "history_json": history_json,
+        },
+    )
+
+
+def _notice(params: Any) -> dict[str, Any] | None:
+    """What the last action did, from fixed codes only (never free text from the URL)."""
+    done, action = params.get("done", ""), params.get("action", "")
+    if not done.isdigit() and not params.get("problem"):
+        return None
+    return {
+        "done": int(done) if done.isdigit() else 0,
+        "action": action if action in (*DECISIONS, "ban", "unban") else "",
+        "conflicts": int(params.get("conflicts", "0")) if params.get("conflicts", "0").isdigit() else 0,
+        "missing": int(params.get("missing", "0")) if params.get("missing", "0").isdigit() else 0,
+        "problem": params.get("problem") if params.get("problem") in ("reason", "nothing", "no_email", "csrf") else "",
+    }
+
+
+async def sign_in(request: Request) -> Response:
+    """`POST /moderation/sign-in` with `token` and `csrf`: sets the session cookie."""
+    form = await request.form()
+    nonce = request.cookies.get(SIGN_IN_COOKIE, "")
+    if not _sessions(request).csrf_ok("sign-in:" + nonce if nonce else "", str(form.get("csrf", ""))):
+        return _sign_in_page(request, "The sign-in form expired. Please try again.", 403)
+    moderator = await moderator_for_token(services(request).store, str(form.get("token", "")).strip())
+    if moderator is None:
+        return _sign_in_page(request, "That token is unknown or revoked.", 401)
+    await services(request).store.record_audit(moderator.name, "sign_in", None, {"via": WEB})
+    response = RedirectResponse(PAGE_PATH, status_code=303)
+    _cookie(response, SESSION_COOKIE, _sessions(request).issue(moderator.token_id), SESSION_SECONDS)
+    response.delete_cookie(SIGN_IN_COOKIE, path=COOKIE_PATH)
+    return response
+
+
+async def _signed_in_form(request: Request) -> tuple[Moderator, FormData] | Response:
+    """The moderator and their form, if the session is valid and the CSRF token matches."""
+    moderator = await moderator_for_session(request, _sessions(request))
+    if moderator is None:
+        return RedirectResponse(PAGE_PATH, status_code=303)
+    form = await request.form()
+    if not _sessions(request).csrf_ok(request.cookies.get(SESSION_COOKIE, ""), str(form.get("csrf", ""))):
+        return _to_queue("", problem="csrf")
+    return moderator, form
+
+
+async def sign_out(request: Request) -> Response:
+    checked = await _signed_in_form(request)
+    if isinstance(checked, Response):
+        return checked
+    response = RedirectResponse(PAGE_PATH, status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path=COOKIE_PATH)
+    return response
+
+
+def _int(text: str) -> int | None:
+    return int(text) if text.isdigit() and 0 < int(text) < 2**62 else None
+
+
+async def act(request: Request) -> Response:
+    """`POST /moderation/act`: one item's button (`one=ID:decision`) or a bulk button (`decision` on `ids`)."""
+    checked = await _signed_in_form(request)
+    if isinstance(checked, Response):
+        return checked
+    moderator, form = checked
+    back = _back_query(str(form.get("back", "")))
+    at = str(form.get("at", "0"))
+    at = at if at.isdigit() else "0"
+    one = str(form.get("one", ""))
+    if one:
+        raw_id, _, action = one.partition(":")
+        ids = [i for i in [_int(raw_id)] if i is not None]
+        reason = str(form.get(f"reason_{raw_id}", "")) or None
+    else:
+        action = str(form.get("decision", ""))
+        ids = [i for i in (_int(str(v)) for v in form.getlist("ids")) if i is not None][:200]
+        reason = str(form.get("reason", "")) or None
+    if not ids or action not in (*DECISIONS, "ban", "unban"):
+        return _to_queue(back, problem="nothing", at=at)
+    if action in ("ban", "unban"):
+        if not moderator.may("ban"):
+            return Response("forbidden", status_code=403)
+        result = await services(request).store.set_author_ban(ids[0], action == "ban", moderator.name)
+        problem = "" if result and result["has_email"] else "no_email"
+        return _to_queue(back, done=0 if problem else 1, action=action, problem=problem, at=at)
+    if action == REJECT and reason not in REJECT_REASONS:
+        return _to_queue(back, problem="reason", at=at)
+    if not moderator.may("decide"):
+        return Response("forbidden", status_code=403)
+    requests = [
+        DecisionRequest(i, action, reason if action == REJECT else None, str(form.get(f"seen_{i}", "pending")))
+        for i in ids
+    ]
+    outcomes = await services(request).store.decide(requests, moderator.name, via=WEB)
+    count = {kind: sum(o.outcome == kind for o in outcomes) for kind in (DONE, CONFLICT, NOT_FOUND)}
+    return _to_queue(back, done=count[DONE], action=action, conflicts=count[CONFLICT], missing=count[NOT_FOUND], at=at)
+
+
+ROUTES = [
+    Route(PAGE_PATH, queue_page, methods=["GET"]),
+    Route("/moderation/sign-in", sign_in, methods=["POST"]),
+    Route("/moderation/sign-out", sign_out, methods=["POST"]),
+    Route("/moderation/act", act, methods=["POST"]),
+]

@@ -1,0 +1,80 @@
+"""JSON log lines: each parses, each request's line carries its request id, and no line carries a
+commenter's email, IP address, user agent or text (privacy rule 1)."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import sqlite3
+from collections.abc import Callable, Iterator
+
+import pytest
+from conftest import PROBE_EMAIL, comment_fields
+from starlette.testclient import TestClient
+
+from service.app import create_app
+from service.logs import configure_logging
+from service.scoring import Scorer
+from service.settings import Settings
+
+PROBE_IP = "192.0.2.77"
+PROBE_AGENT = "LogProbe/5.0 (privacy test)"
+QUIETED = ("aiosqlite",)
+PROBE_TEXT = "Thanks for the clear write-up; the log probe says hello."
+
+
+@pytest.fixture
+def json_logs_at_debug() -> Iterator[Callable[[], list[str]]]:
+    """The server's own logging set-up (JSON lines, the most talkative level); gives the lines written."""
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level, {name: logging.getLogger(name).level for name in QUIETED}
+    configure_logging("json", "debug")
+    written = io.StringIO()
+    (handler,) = root.handlers
+    assert isinstance(handler, logging.StreamHandler)
+    handler.setStream(written)  # the server's handler, writing here instead of to stderr
+    try:
+        yield lambda: written.getvalue().splitlines()
+    finally:
+        root.handlers[:], root.level = saved[0], saved[1]
+        for name, level in saved[2].items():
+            logging.getLogger(name).setLevel(level)
+        logging.getLogger("uvicorn.access").disabled = False
+
+
+def test_json_log_lines_have_request_ids_and_no_personal_data(
+    make_settings: Callable[..., Settings], scorer: Scorer, json_logs_at_debug: Callable[[], list[str]]
+) -> None:
+    settings = make_settings(trusted_proxies="127.0.0.1/32")
+    headers = {"User-Agent": PROBE_AGENT, "X-Forwarded-For": PROBE_IP}
+    answered_ids = []
+    with TestClient(
+        create_app(settings, scorer=scorer), base_url="http://127.0.0.1:8000", client=("127.0.0.1", 50000)
+    ) as client:
+        calls = [
+            lambda: client.post("/comments", json=comment_fields(PROBE_TEXT), headers=headers),
+            lambda: client.post("/score", json=comment_fields(PROBE_TEXT + " again"), headers=headers),
+            lambda: client.post("/comments", data=comment_fields("x", email="not-an-email"), headers=headers),
+            lambda: client.post("/comments", json=comment_fields("Mail me: " + PROBE_EMAIL), headers=headers),
+            # A request id that is itself an address is not believed: a fresh one replaces it.
+            lambda: client.get("/healthz", headers={**headers, "X-Request-ID": PROBE_EMAIL}),
+            lambda: client.get("/metrics", headers=headers),
+        ]
+        for call in calls:
+            response = call()
+            assert response.status_code < 500
+            answered_ids.append(response.headers["x-request-id"])
+
+    lines = json_logs_at_debug()
+    entries = [json.loads(line) for line in lines]  # every line is one JSON object
+    access = [e for e in entries if e["logger"] == "service.access"]
+    assert [e["request_id"] for e in access] == answered_ids
+    assert all({"method", "path", "status", "duration_ms"} <= e.keys() for e in access)
+    assert PROBE_EMAIL not in answered_ids
+
+    with sqlite3.connect(settings.db_target) as conn:  # the probes were really stored, so could leak
+        assert (PROBE_IP, PROBE_AGENT) in conn.execute("SELECT ip, user_agent FROM comments").fetchall()
+    everything = "\n".join(lines)
+    for secret in (PROBE_EMAIL, PROBE_EMAIL.split("@")[0], PROBE_IP, PROBE_AGENT, "log probe says hello", "Mail me"):
+        assert secret not in everything, secret
