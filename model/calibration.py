@@ -15,8 +15,9 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.linear_model import LogisticRegression
 
 
-def _fit_fold(estimator: BaseEstimator, X, y: np.ndarray, w: np.ndarray | None, train: np.ndarray,
-              test: np.ndarray) -> tuple[np.ndarray, np.ndarray, BaseEstimator]:
+def _fit_fold(
+    estimator: BaseEstimator, X, y: np.ndarray, w: np.ndarray | None, train: np.ndarray, test: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, BaseEstimator]:
     model = clone(estimator)
     if w is None:
         model.fit(X[train], y[train])
@@ -32,14 +33,19 @@ class PlattCalibratedClassifier(ClassifierMixin, BaseEstimator):
     ``cv`` is a list of ``(train_index, test_index)`` pairs that covers every row once as test.
     """
 
-    def __init__(self, estimator: BaseEstimator, cv: Sequence[tuple[np.ndarray, np.ndarray]] | None = None,
-                 n_jobs: int | None = None) -> None:
+    def __init__(
+        self,
+        estimator: BaseEstimator,
+        cv: Sequence[tuple[np.ndarray, np.ndarray]] | None = None,
+        n_jobs: int | None = None,
+    ) -> None:
         self.estimator = estimator
         self.cv = cv
         self.n_jobs = n_jobs
 
-    def fit(self, X, y, sample_weight: np.ndarray | None = None,
-            calibration_rows: np.ndarray | None = None) -> PlattCalibratedClassifier:
+    def fit(
+        self, X, y, sample_weight: np.ndarray | None = None, calibration_rows: np.ndarray | None = None
+    ) -> PlattCalibratedClassifier:
         """Fit; ``calibration_rows`` (boolean mask) limits the sigmoid fit to rows whose class mix
         resembles what the model will score (e.g. YouTube rows, not the extra non-spam)."""
         y = np.asarray(y).astype(int)
@@ -86,4 +92,4 @@ class PlattCalibratedClassifier(ClassifierMixin, BaseEstimator):
 def _default_splits(n: int, folds: int = 5, seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
     order = np.random.default_rng(seed).permutation(n)
     parts = np.array_split(order, folds)
-    return [(np.concatenate(parts[:k] + parts[k + 1:]), parts[k]) for k in range(folds)]
+    return [(np.concatenate(parts[:k] + parts[k + 1 :]), parts[k]) for k in range(folds)]

@@ -15,6 +15,7 @@ handful of numpy operations. ``tests/test_model_classifier.py`` checks both path
 
 from __future__ import annotations
 
+import heapq
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,7 +32,6 @@ from model.features import (
     FeatureParts,
     block_sizes,
     sparse_parts,
-    word_terms,
 )
 
 SHIPPED_MODEL_DIR: Path = Path(__file__).parent / "shipped"
@@ -89,8 +89,9 @@ class CommentClassifier:
         self._b = np.array([p[3] for p in parts])
         self._n_char, self._n_word, n_eng = block_sizes(self.features)
         self._eng_offset = self._n_char + self._n_word
-        self._eng_weights = self._weights[self._eng_offset:self._eng_offset + n_eng]
-        self._word_weights = self._weights[self._n_char:self._eng_offset]
+        self._eng_weights = self._weights[self._eng_offset : self._eng_offset + n_eng]
+        self._word_weights = self._weights[self._n_char : self._eng_offset]
+        self._eng_weight_lists = [self._eng_weights[:, h].tolist() for h in range(len(HEADS))]
 
     def decision(self, items: Sequence[CommentInput]) -> tuple[np.ndarray, FeatureParts]:
         """Raw linear scores, shape ``(len(items), len(HEADS))``, plus the features they came from."""
@@ -100,9 +101,10 @@ class CommentClassifier:
         if len(rows) == 1:
             out[0] += parts.values @ self._weights[parts.cols]
         else:
-            matrix = sp.csr_matrix((parts.values, (parts.docs, parts.cols)),
-                                   shape=(len(rows), self._eng_offset))
-            out += matrix @ self._weights[:self._eng_offset]
+            matrix = sp.csr_matrix(
+                (parts.values, (parts.docs, parts.cols)), shape=(len(rows), self._eng_offset)
+            )
+            out += matrix @ self._weights[: self._eng_offset]
         return out, parts
 
     def probabilities(self, items: Sequence[CommentInput]) -> np.ndarray:
@@ -122,12 +124,14 @@ class CommentClassifier:
         results = []
         for i, row in enumerate(probs.tolist()):
             head = 0 if row[0] >= row[1] else 1
-            results.append(Scores(
-                spam=row[0],
-                toxicity=row[1],
-                attributes=dict(zip(ATTRIBUTES, row[2:], strict=True)),
-                signals=self._signals(head, parts, i, term_starts[i], term_starts[i + 1]),
-            ))
+            results.append(
+                Scores(
+                    spam=row[0],
+                    toxicity=row[1],
+                    attributes=dict(zip(ATTRIBUTES, row[2:], strict=True)),
+                    signals=self._signals(head, parts, i, term_starts[i], term_starts[i + 1]),
+                )
+            )
         return results
 
     def _signals(self, head: int, parts: FeatureParts, i: int, lo: int, hi: int) -> tuple[str, ...]:
@@ -137,24 +141,30 @@ class CommentClassifier:
         are not named: one n-gram alone explains nothing to a moderator.
         """
         candidates: list[tuple[float, str]] = []
-        eng = parts.engineered[i] * self._eng_weights[:, head]
-        for k in np.flatnonzero(eng > 0):
-            candidates.append((float(eng[k]), ENGINEERED_FEATURES[k]))
+        # Plain Python for the explanation: a few dozen numbers, where numpy's per-call overhead
+        # would cost more than the arithmetic.
+        for name, value, weight in zip(
+            ENGINEERED_FEATURES, parts.engineered[i].tolist(), self._eng_weight_lists[head], strict=True
+        ):
+            if value * weight > 0:
+                candidates.append((value * weight, name))
         if hi > lo:
-            # Per occurrence: weight / the doc's word-block length (a repeated term adds up).
-            contrib = self._word_weights[parts.term_cols[lo:hi], head] / parts.word_norms[i]
-            top = np.argsort(-contrib)[:3 * MAX_SIGNALS]
-            terms: list[str] | None = None
-            seen: set[str] = set()
-            for j in top.tolist():
-                if contrib[j] <= 0 or len(seen) == MAX_SIGNALS:
+            cols = parts.term_cols[lo:hi].tolist()
+            contrib = self._word_weights[parts.term_cols[lo:hi], head].tolist()
+            best = heapq.nlargest(2 * MAX_SIGNALS, range(len(contrib)), key=contrib.__getitem__)
+            tokens = parts.tokens[i]
+            n_tokens = len(tokens)
+            seen: set[int] = set()
+            for j in best:
+                if contrib[j] <= 0:
                     break
-                if terms is None:
-                    terms = word_terms("", parts.tokens[i])
-                if terms[j] not in seen:
-                    seen.add(terms[j])
-                    count = terms.count(terms[j])
-                    candidates.append((float(contrib[j]) * count, f"token:{terms[j]}"))
+                if cols[j] in seen:
+                    continue
+                seen.add(cols[j])
+                # Terms are the doc's unigrams then its bigrams (word_terms order).
+                term = tokens[j] if j < n_tokens else f"{tokens[j - n_tokens]} {tokens[j - n_tokens + 1]}"
+                # Contribution = weight x count / the doc's word-block length.
+                candidates.append((contrib[j] * cols.count(cols[j]) / parts.word_norms[i], f"token:{term}"))
         candidates.sort(reverse=True)
         return tuple(name for _, name in candidates[:MAX_SIGNALS])
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import math
 import re
+import zlib
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -40,8 +42,10 @@ _TLDS = frozenset(
 )
 # Candidate links: scheme or www. prefixed, or bare host names; bare ones are kept only when they end
 # in a known TLD, so "e.g." or "3.5" are not links.
-_LINK = re.compile(r"(?:https?://|www\.)[^\s<>\"'\]\[]+|(?<![@\w.-])[a-z0-9-]+(?:\.[a-z0-9-]+)+(?:/[^\s<>\"'\]\[]*)?",
-                   re.IGNORECASE)
+_LINK = re.compile(
+    r"(?:https?://|www\.)[^\s<>\"'\]\[]+|(?<![@\w.-])[a-z0-9-]+(?:\.[a-z0-9-]+)+(?:/[^\s<>\"'\]\[]*)?",
+    re.IGNORECASE,
+)
 _BBCODE = re.compile(r"\[url[=\]]|<a\s+href|\[link[=\]]", re.IGNORECASE)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # North-American and international phone numbers with the usual separators, including the
@@ -51,8 +55,9 @@ _PHONE = re.compile(
     r"|(?<![\w.])\+\d{1,3}(?:[\s.\-]?\d{2,4}){3,4}(?!\w)"
 )
 _TOLL_FREE = re.compile(r"(?<!\d)(?:\+?1[\s.\-]?)?\(?8(?:00|33|44|55|66|77|88)\)?[\s.\-]?\d{3}[\s.\-]?\d{4}")
-_CURRENCY = re.compile(r"[$€£¥]\s?\d|\d\s?[$€£¥]|\d\s?(?:usd|eur|k)\b|/(?:day|hour|week|month)\b",
-                       re.IGNORECASE)
+_CURRENCY = re.compile(
+    r"[$€£¥]\s?\d|\d\s?[$€£¥]|\d\s?(?:usd|eur|k)\b|/(?:day|hour|week|month)\b", re.IGNORECASE
+)
 _MONEY_WORDS = frozenset(
     "cash money income earn earning earnings paid payday loan loans credit bitcoin crypto forex dollars "
     "bucks profit investment invest rich".split()
@@ -108,7 +113,9 @@ ENGINEERED_FEATURES: tuple[str, ...] = (
 
 # log(1+n)/log(1+cap) for small counts, precomputed: counts enter on a log scale so the first
 # occurrences matter most and values stay ~[0, 1.5]; a table beats math.log1p per feature.
-_LOG_TABLE = {cap: tuple(min(math.log1p(k) / math.log1p(cap), 1.5) for k in range(64)) for cap in (2, 3, 5, 8, 10)}
+_LOG_TABLE = {
+    cap: tuple(min(math.log1p(k) / math.log1p(cap), 1.5) for k in range(64)) for cap in (2, 3, 5, 8, 10)
+}
 _DIGIT_BYTES = b"0123456789"
 _ALPHA_BYTES = bytes(range(65, 91)) + bytes(range(97, 123))
 _UPPER_BYTES = bytes(range(65, 91))
@@ -142,8 +149,11 @@ def _char_counts(cleaned: str) -> tuple[int, int, int]:
     if cleaned.isascii():
         b = cleaned.encode("ascii")
         n = len(b)
-        return (n - len(b.translate(None, _ALPHA_BYTES)), n - len(b.translate(None, _UPPER_BYTES)),
-                n - len(b.translate(None, _DIGIT_BYTES)))
+        return (
+            n - len(b.translate(None, _ALPHA_BYTES)),
+            n - len(b.translate(None, _UPPER_BYTES)),
+            n - len(b.translate(None, _DIGIT_BYTES)),
+        )
     return len(_LETTERS.findall(cleaned)), len(_UPPER.findall(cleaned)), len(_DIGIT.findall(cleaned))
 
 
@@ -160,8 +170,9 @@ def _author_features(author: str) -> tuple[float, float, float, float]:
     )
 
 
-def engineered_row(raw: str, author: str, url: str, cleaned: str, normalized: str,
-                   tokens: list[str] | None = None) -> list[float]:
+def engineered_row(
+    raw: str, author: str, url: str, cleaned: str, normalized: str, tokens: list[str] | None = None
+) -> list[float]:
     """The values of :data:`ENGINEERED_FEATURES` for one comment, each roughly in [0, 1.5].
 
     ``tokens`` are the word tokens of ``normalized`` when the caller already has them.
@@ -235,8 +246,15 @@ def prepare_rows(rows: object) -> list[Prepared]:
         # 64 KB comment must not cost a thousand times more to score than a short one.
         raw = raw[:MAX_CHARS]
         cleaned = clean_text(raw)
-        out.append((raw, author[:MAX_FIELD_CHARS], url[:MAX_FIELD_CHARS], cleaned,
-                    normalize_cleaned(cleaned[:MAX_NGRAM_CHARS])))
+        out.append(
+            (
+                raw,
+                author[:MAX_FIELD_CHARS],
+                url[:MAX_FIELD_CHARS],
+                cleaned,
+                normalize_cleaned(cleaned[:MAX_NGRAM_CHARS]),
+            )
+        )
     return out
 
 
@@ -249,14 +267,17 @@ def prepare_columns(rows: object) -> np.ndarray:
     return arr
 
 
-def engineered_dense(columns: Sequence[Prepared] | np.ndarray, tokens: Sequence[list[str]] | None = None
-                     ) -> np.ndarray:
+def engineered_dense(
+    columns: Sequence[Prepared] | np.ndarray, tokens: Sequence[list[str]] | None = None
+) -> np.ndarray:
     """Engineered features for prepared rows (:func:`prepare_rows` / :func:`prepare_columns`), dense."""
     if tokens is None:
         values = [engineered_row(r[RAW], r[AUTHOR], r[URL], r[CLEAN], r[NORM]) for r in columns]
     else:
-        values = [engineered_row(r[RAW], r[AUTHOR], r[URL], r[CLEAN], r[NORM], t)
-                  for r, t in zip(columns, tokens, strict=True)]
+        values = [
+            engineered_row(r[RAW], r[AUTHOR], r[URL], r[CLEAN], r[NORM], t)
+            for r, t in zip(columns, tokens, strict=True)
+        ]
     return np.asarray(values, dtype=np.float64).reshape(len(values), len(ENGINEERED_FEATURES))
 
 
@@ -271,8 +292,9 @@ _MIX2 = np.uint64(0xC4CEB9FE1A85EC53)
 _S33 = np.uint64(33)
 
 
-def unit_counts(docs: np.ndarray, cols: np.ndarray, n_features: int
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def unit_counts(
+    docs: np.ndarray, cols: np.ndarray, n_features: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Count ``(doc, col)`` pairs and scale each doc's counts to unit L2 length.
 
     Returns ``(docs, cols, values, norms)`` sorted by doc then column (CSR order), ``norms[doc]``
@@ -301,8 +323,9 @@ def _csr(docs: np.ndarray, cols: np.ndarray, n_rows: int, n_features: int) -> sp
     return sp.csr_matrix((values, cols_u, indptr), shape=(n_rows, n_features))
 
 
-def char_ngram_pairs(texts: Sequence[str], ngram_range: tuple[int, int], n_features: int
-                     ) -> tuple[np.ndarray, np.ndarray]:
+def char_ngram_pairs(
+    texts: Sequence[str], ngram_range: tuple[int, int], n_features: int
+) -> tuple[np.ndarray, np.ndarray]:
     """``(doc, column)`` of every character n-gram of ``" " + text + " "``, hashed.
 
     Vectorized with numpy over the whole batch (a polynomial hash of code points, then a 64-bit
@@ -324,7 +347,7 @@ def char_ngram_pairs(texts: Sequence[str], ngram_range: tuple[int, int], n_featu
         m = total - n + 1
         if m <= 0:
             break
-        h = h[:m] * _P + codes[n - 1:n - 1 + m]
+        h = h[:m] * _P + codes[n - 1 : n - 1 + m]
         if n < lo:
             continue
         salted = h + np.uint64(n)
@@ -355,45 +378,22 @@ def word_terms(text: str, tokens: list[str] | None = None) -> list[str]:
     return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
 
 
-_MAX_TOKEN = 64
-_POWERS = np.cumprod(np.r_[np.uint64(1), np.full(_MAX_TOKEN - 1, _P, dtype=np.uint64)], dtype=np.uint64)
-_BIGRAM = np.uint64(0x9E3779B97F4A7C15)
+def word_pairs(
+    texts: Sequence[str], n_features: int, tokens: Sequence[list[str]] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(doc, column)`` of every word unigram then bigram of each doc (:func:`word_terms` order).
 
-
-def _mix(h: np.ndarray) -> np.ndarray:
-    h ^= h >> _S33
-    h *= _MIX1
-    h ^= h >> _S33
-    h *= _MIX2
-    h ^= h >> _S33
-    return h
-
-
-def word_pairs(texts: Sequence[str], n_features: int, tokens: Sequence[list[str]] | None = None
-               ) -> tuple[np.ndarray, np.ndarray]:
-    """``(doc, column)`` of every word unigram and bigram (order of :func:`word_terms`), hashed.
-
-    Vectorized like :func:`char_ngram_pairs`: a token's hash is the sum of its code points times
-    powers of a prime (first 64 characters), a bigram's combines its two token hashes.
+    crc32 per term: stable across processes, and for the ~20-100 terms of a comment a C call per
+    term is cheaper than numpy's per-operation overhead.
     """
-    if tokens is None:
-        tokens = [_WORDS.findall(t) for t in texts]
-    counts = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
-    flat = [t[:_MAX_TOKEN] for doc in tokens for t in doc]
-    if not flat:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    lengths = np.fromiter(map(len, flat), dtype=np.int64, count=len(flat))
-    codes = np.frombuffer("".join(flat).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    starts = np.cumsum(lengths) - lengths
-    position = np.arange(len(codes)) - np.repeat(starts, lengths)
-    token_hash = np.add.reduceat(codes * _POWERS[position], starts) + lengths.astype(np.uint64)
-    doc_of = np.repeat(np.arange(len(tokens), dtype=np.int64), counts)
-    same_doc = doc_of[1:] == doc_of[:-1]
-    bigram_hash = (token_hash[:-1] * _BIGRAM + token_hash[1:])[same_doc]
-    # Unigrams and bigrams of each doc stay grouped by doc after the sort in unit_counts.
-    hashes = _mix(np.concatenate([token_hash, bigram_hash ^ _BIGRAM]))
-    docs = np.concatenate([doc_of, doc_of[:-1][same_doc]])
-    return docs, (hashes % np.uint64(n_features)).astype(np.int64)
+    docs: list[int] = []
+    cols: list[int] = []
+    crc32 = zlib.crc32
+    for i, text in enumerate(texts):
+        terms = word_terms(text, None if tokens is None else tokens[i])
+        docs.extend([i] * len(terms))
+        cols.extend([crc32(t.encode("utf-8")) % n_features for t in terms])
+    return np.array(docs, dtype=np.int64), np.array(cols, dtype=np.int64)
 
 
 def term_columns(tokens: list[str], n_features: int) -> tuple[list[str], np.ndarray]:
@@ -443,15 +443,19 @@ class WordHasher(TransformerMixin, BaseEstimator):
         return tags
 
 
-def make_feature_pipeline(char_features: int = 2**18, word_features: int = 2**17,
-                          char_ngrams: tuple[int, int] = (3, 5)) -> Pipeline:
+def make_feature_pipeline(
+    char_features: int = 2**18, word_features: int = 2**17, char_ngrams: tuple[int, int] = (3, 5)
+) -> Pipeline:
     """The shared, stateless feature step: normalization then hashed n-grams + engineered features."""
     columns = ColumnTransformer(
         [
             ("char", CharNgramHasher(char_ngrams, char_features), NORM),
             ("word", WordHasher(word_features), NORM),
-            ("engineered", FunctionTransformer(engineered_features, accept_sparse=True),
-             [RAW, AUTHOR, URL, CLEAN, NORM]),
+            (
+                "engineered",
+                FunctionTransformer(engineered_features, accept_sparse=True),
+                [RAW, AUTHOR, URL, CLEAN, NORM],
+            ),
         ],
         sparse_threshold=1.0,
     )
@@ -466,8 +470,11 @@ def rows_of(items: Sequence[object]) -> list[tuple[str, str, str]]:
 def block_sizes(pipeline: Pipeline) -> tuple[int, int, int]:
     """Widths of the char, word and engineered blocks, in that column order."""
     columns: ColumnTransformer = pipeline.named_steps["columns"]
-    return (columns.named_transformers_["char"].n_features, columns.named_transformers_["word"].n_features,
-            len(ENGINEERED_FEATURES))
+    return (
+        columns.named_transformers_["char"].n_features,
+        columns.named_transformers_["word"].n_features,
+        len(ENGINEERED_FEATURES),
+    )
 
 
 @dataclass
@@ -475,8 +482,9 @@ class FeatureParts:
     """The feature matrix of a batch as raw parts, for fast linear scoring and explanations.
 
     ``docs`` / ``cols`` / ``values``: hashed n-gram entries (word columns offset by the char block),
-    sorted by doc. ``term_docs`` / ``term_cols``: every word term in :func:`word_terms` order per
-    doc (word-block columns), and ``word_norms`` each doc's word-block length, to name tokens.
+    sorted by doc; a column may repeat within a doc, its values then add up. ``term_docs`` /
+    ``term_cols``: every word term in :func:`word_terms` order per doc (word-block columns), and
+    ``word_norms`` each doc's word-block length, to name tokens.
     """
 
     docs: np.ndarray
@@ -490,9 +498,46 @@ class FeatureParts:
     word_norms: np.ndarray
 
 
+def _single_parts(
+    row: tuple[str, str, str], char_range: tuple[int, int], n_char: int, n_word: int
+) -> FeatureParts:
+    """:func:`sparse_parts` for one comment: one entry per n-gram occurrence, valued 1/length of
+    its block, which sums to the normalized counts without a count-and-merge pass."""
+    prepared = prepare_rows([row])
+    text = prepared[0][NORM]
+    tokens = _WORDS.findall(text)
+    _, c_cols = char_ngram_pairs([text], char_range, n_char)
+    crc32 = zlib.crc32
+    w_list = [crc32(t.encode("utf-8")) % n_word for t in word_terms(text, tokens)]
+    c_norm = 1.0
+    if len(c_cols):
+        ordered = np.sort(c_cols)
+        counts = np.diff(np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1], True]))
+        c_norm = math.sqrt(float(counts @ counts))
+    w_norm = math.sqrt(sum(v * v for v in Counter(w_list).values())) if w_list else 1.0
+    w_cols = np.array(w_list, dtype=np.int64)
+    n_entries = len(c_cols) + len(w_list)
+    return FeatureParts(
+        docs=np.zeros(n_entries, dtype=np.int64),
+        cols=np.concatenate([c_cols, w_cols + n_char]),
+        values=np.concatenate([np.full(len(c_cols), 1.0 / c_norm), np.full(len(w_list), 1.0 / w_norm)]),
+        engineered=engineered_dense(prepared, [tokens]),
+        prepared=prepared,
+        tokens=[tokens],
+        term_docs=np.zeros(len(w_list), dtype=np.int64),
+        term_cols=w_cols,
+        word_norms=np.array([w_norm]),
+    )
+
+
 def sparse_parts(pipeline: Pipeline, rows: Sequence[tuple[str, str, str]]) -> FeatureParts:
     """The same features as ``pipeline.transform(rows)``, as :class:`FeatureParts`."""
     columns: ColumnTransformer = pipeline.named_steps["columns"]
+    if len(rows) == 1:
+        char = columns.named_transformers_["char"]
+        return _single_parts(
+            rows[0], tuple(char.ngram_range), char.n_features, columns.named_transformers_["word"].n_features
+        )
     prepared = prepare_rows(rows)
     norm = [p[NORM] for p in prepared]
     tokens = [_WORDS.findall(t) for t in norm]
@@ -503,15 +548,15 @@ def sparse_parts(pipeline: Pipeline, rows: Sequence[tuple[str, str, str]]) -> Fe
     n = len(rows)
     # One count-and-normalize pass over both blocks: "units" are (doc, block) pairs, each scaled
     # to unit length like the two separate transformers do.
-    units, cols, values, norms = unit_counts(np.concatenate([c_docs, w_docs + n]),
-                                             np.concatenate([c_cols, w_cols + n_char]), n_char + n_word)
+    units, cols, values, norms = unit_counts(
+        np.concatenate([c_docs, w_docs + n]), np.concatenate([c_cols, w_cols + n_char]), n_char + n_word
+    )
     docs = np.where(units >= n, units - n, units)
     order = np.argsort(docs, kind="stable") if n > 1 else None
     word_norms = np.ones(n)
     if len(norms) > n:
         word_norms[: len(norms) - n] = norms[n:]
         word_norms[word_norms == 0] = 1.0
-    term_order = np.argsort(w_docs, kind="stable") if n > 1 else slice(None)
     return FeatureParts(
         docs=docs if order is None else docs[order],
         cols=cols if order is None else cols[order],
@@ -519,7 +564,7 @@ def sparse_parts(pipeline: Pipeline, rows: Sequence[tuple[str, str, str]]) -> Fe
         engineered=engineered_dense(prepared, tokens),
         prepared=prepared,
         tokens=tokens,
-        term_docs=w_docs[term_order],
-        term_cols=w_cols[term_order],
+        term_docs=w_docs,  # word_pairs emits each doc's terms together, in word_terms order
+        term_cols=w_cols,
         word_norms=word_norms,
     )

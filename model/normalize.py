@@ -27,25 +27,39 @@ _INVISIBLE = dict.fromkeys(
 )
 
 # Cyrillic / Greek / other look-alikes of Latin letters (after NFKC). Lower and upper case.
-_HOMOGLYPHS_SRC = (
-    "аеорсухіјѕԁһӏԛԝɡνοαεικρτυχϲʏɑɩ"
-    "АВЕКМНОРСТХУІЈЅԌԚԜΑΒΕΖΗΙΚΜΝΟΡΤΥΧϹ"
-)
-_HOMOGLYPHS_DST = (
-    "aeopcyxijsdhlqwgvoaeikptuxcyai"
-    "ABEKMHOPCTXYIJSGQWABEZHIKMNOPTYXC"
-)
+_HOMOGLYPHS_SRC = "аеорсухіјѕԁһӏԛԝɡνοαεικρτυχϲʏɑɩАВЕКМНОРСТХУІЈЅԌԚԜΑΒΕΖΗΙΚΜΝΟΡΤΥΧϹ"
+_HOMOGLYPHS_DST = "aeopcyxijsdhlqwgvoaeikptuxcyaiABEKMHOPCTXYIJSGQWABEZHIKMNOPTYXC"
 _HOMOGLYPHS = str.maketrans(_HOMOGLYPHS_SRC, _HOMOGLYPHS_DST)
+_HOMOGLYPH_DELETE = dict.fromkeys(map(ord, _HOMOGLYPHS_SRC), None)
+_COMBINING = re.compile("[\u0300-\u036f\u0483-\u0489\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
-_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b",
-                       "@": "a", "$": "s", "!": "i", "|": "l", "€": "e"})
+_LEET = str.maketrans(
+    {
+        "0": "o",
+        "1": "i",
+        "3": "e",
+        "4": "a",
+        "5": "s",
+        "7": "t",
+        "8": "b",
+        "@": "a",
+        "$": "s",
+        "!": "i",
+        "|": "l",
+        "€": "e",
+    }
+)
 # A chunk that mixes letters with leet characters in a way words do not: a leet char between
 # letters (v1agra, c@sino, h0t) or a run of them closing a word (fr33, l0s3r).
-_LEET_WORD = re.compile(r"(?<![\w@$])(?=[a-z0-9@$!|€]*[a-z])(?=[a-z0-9@$!|€]*[0-9@$!|€])"
-                        r"[a-z0-9@$!|€]*[a-z][a-z0-9@$!|€]*(?![\w@$])")
+_LEET_WORD = re.compile(
+    r"(?<![\w@$])(?=[a-z0-9@$!|€]*[a-z])(?=[a-z0-9@$!|€]*[0-9@$!|€])"
+    r"[a-z0-9@$!|€]*[a-z][a-z0-9@$!|€]*(?![\w@$])"
+)
 # Ordinals, units and codes that mix digits and letters legitimately.
-_NOT_LEET = re.compile(r"^(?:\d+(?:st|nd|rd|th|s|am|pm|k|m|mg|kg|km|g|gb|mb|mm|cm|px|x|p|d|h)|"
-                       r"\d+[a-z]\d*|.*[269].*)$")
+_NOT_LEET = re.compile(
+    r"^(?:\d+(?:st|nd|rd|th|s|am|pm|k|m|mg|kg|km|g|gb|mb|mm|cm|px|x|p|d|h)|"
+    r"\d+[a-z]\d*|.*[269].*)$"
+)
 _URLISH = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\S+|\[/?url[^\]]*\]", re.IGNORECASE)
 # Three or more single letters separated by one space/dot/dash/underscore/star: "f r e e", "c.a.s.h".
 _SPACED = re.compile(r"(?<![\w])(?:[a-z][ ._*\-]){2,}[a-z](?![\w])")
@@ -70,7 +84,7 @@ def clean_text(text: str) -> str:
     if not text.isascii():
         text = text.translate(_HOMOGLYPHS)
         # Combining marks stacked on letters ("Zalgo" text) hide words from n-grams.
-        if any(unicodedata.combining(c) for c in text):
+        if _COMBINING.search(text):
             text = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
             text = unicodedata.normalize("NFC", text)
     return text
@@ -82,8 +96,10 @@ def count_evasions(raw: str) -> tuple[int, int]:
         return 0, 0
     # A byte-order mark at either end is an encoding artifact, not an evasion.
     nfkc = unicodedata.normalize("NFKC", raw.strip("\ufeff"))
-    invisible = sum(1 for c in nfkc if ord(c) in _INVISIBLE)
-    homoglyphs = sum(1 for c in nfkc if c in _HOMOGLYPHS_SRC)
+    if nfkc.isascii():
+        return 0, 0
+    invisible = len(nfkc) - len(nfkc.translate(_INVISIBLE))
+    homoglyphs = len(nfkc) - len(nfkc.translate(_HOMOGLYPH_DELETE))
     return invisible, homoglyphs
 
 
@@ -93,7 +109,7 @@ def _unleet(match: re.Match[str]) -> str:
     stripped = word.rstrip("!")
     if _NOT_LEET.match(stripped) or not any(c.isalpha() for c in stripped):
         return word
-    return stripped.translate(_LEET) + word[len(stripped):]
+    return stripped.translate(_LEET) + word[len(stripped) :]
 
 
 def _unspace(match: re.Match[str]) -> str:
@@ -129,7 +145,7 @@ def normalize_cleaned(cleaned: str) -> str:
         parts: list[str] = []
         last = 0
         for m in _URLISH.finditer(text):
-            parts.append(_normalize_plain(text[last:m.start()]))
+            parts.append(_normalize_plain(text[last : m.start()]))
             parts.append(m.group(0))
             last = m.end()
         parts.append(_normalize_plain(text[last:]))

@@ -81,18 +81,20 @@ def parse_decision(body: Any, comment_id: int, prefix: str = "") -> tuple[Decisi
     if not isinstance(body, dict):
         return None, {prefix.rstrip(".") or "body": "must be a JSON object"}
     decision = body.get("decision")
-    if decision not in TO_STATUS:
+    if not isinstance(decision, str) or decision not in TO_STATUS:
         errors[prefix + "decision"] = f"must be one of {', '.join(DECISIONS)}"
     reason = body.get("reason")
-    if reason in ("", None):
-        reason = None
+    if reason in ("", None) or not isinstance(reason, str):
+        reason = None if reason in ("", None) else str(reason)
     if decision == REJECT:
         if reason not in REJECT_REASONS:
             errors[prefix + "reason"] = f"a rejection needs a reason: one of {', '.join(REJECT_REASONS)}"
     elif reason is not None and decision in TO_STATUS:
         errors[prefix + "reason"] = "only a rejection takes a reason"
     expected = body.get("expected_status")
-    if expected in ("", None):
+    if not isinstance(expected, str | None):
+        errors[prefix + "expected_status"] = f"must be one of {', '.join(STATUSES)}"
+    elif expected in ("", None):
         expected = "spam" if decision == NOT_SPAM else "pending"
     elif expected not in STATUSES:
         errors[prefix + "expected_status"] = f"must be one of {', '.join(STATUSES)}"
@@ -123,7 +125,7 @@ def parse_bulk(body: Any) -> tuple[list[DecisionRequest], dict[str, str]]:
     for index, item in enumerate(raw_items):
         prefix = f"items[{index}]."
         comment_id = item.get("id") if isinstance(item, dict) else None
-        if not isinstance(comment_id, int) or isinstance(comment_id, bool) or comment_id < 1:
+        if not isinstance(comment_id, int) or isinstance(comment_id, bool) or not 1 <= comment_id < 2**63:
             errors[prefix + "id"] = "must be a comment id"
             continue
         if comment_id in seen:

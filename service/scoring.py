@@ -6,14 +6,17 @@ person (it is never published unscored, and never lost).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from model import SHIPPED_MODEL_DIR as SHIPPED_MODEL_DIR
 from model import CommentClassifier, CommentInput, Scores, load_classifier
+from service.batching import MicroBatcher
 from service.metrics import observe_scoring
 from service.sites import SiteSettings, Thresholds
 
@@ -26,6 +29,10 @@ FALLBACK_THRESHOLDS = {"spam": Thresholds(0.5, 0.9), "toxicity": Thresholds(0.5,
 # decisions on these comments are the toxicity labels retraining needs. A site that wants
 # refusals sets its own `toxicity_thresholds`.
 NEVER = 1.0
+# Concurrent comments are scored together (see service/batching.py): a comment waits at most
+# BATCH_DELAY seconds for others; a batch holds at most BATCH_SIZE (bounds one call's time).
+BATCH_SIZE = 32
+BATCH_DELAY = 0.002
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,10 @@ class Scorer:
     def __init__(self, classifier: CommentClassifier) -> None:
         self.classifier = classifier
         self.thresholds = card_thresholds(classifier.card)
+        # One batcher per event loop: tests share one Scorer between apps, each on its own loop.
+        self._batchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, MicroBatcher[CommentInput, Scored]] = (
+            weakref.WeakKeyDictionary()
+        )
 
     @classmethod
     def from_dir(cls, model_dir: str | Path | None) -> Scorer:
@@ -55,16 +66,31 @@ class Scorer:
         self.classifier = classifier
 
     def score(self, text: str, author: str, url: str) -> Scored:
+        """One comment's scores now; `Scored(None, version)` if the classifier fails."""
+        return self.score_batch([CommentInput(text=text, author=author, url=url)])[0]
+
+    async def score_soon(self, text: str, author: str, url: str) -> Scored:
+        """The same as `score`, but scored in one model call with the comments arriving meanwhile."""
+        loop = asyncio.get_running_loop()
+        batcher = self._batchers.get(loop)
+        if batcher is None:
+            batcher = self._batchers[loop] = MicroBatcher(self.score_batch, BATCH_SIZE, BATCH_DELAY)
+        return await batcher.submit(CommentInput(text=text, author=author, url=url))
+
+    def score_batch(self, items: list[CommentInput]) -> list[Scored]:
+        """Scores of `items` from one model call; never raises: a failure gives `Scored(None, ...)` to all."""
         classifier = self.classifier  # one reference for the whole call, whatever swaps it meanwhile
         started = time.perf_counter()
         try:
-            result = classifier.score([CommentInput(text=text, author=author, url=url)])[0]
+            results = classifier.score(items)
+            if len(results) != len(items):
+                raise ValueError("the classifier returned the wrong number of scores")
         except Exception as exc:  # a broken model must hold comments, not drop them
-            log.error("the classifier failed to score a comment: %s", type(exc).__name__)
-            return Scored(None, classifier.version)
+            log.error("the classifier failed to score %d comment(s): %s", len(items), type(exc).__name__)
+            return [Scored(None, classifier.version)] * len(items)
         finally:
-            observe_scoring(time.perf_counter() - started)
-        return Scored(result, classifier.version)
+            observe_scoring(time.perf_counter() - started)  # the metric is per classifier call
+        return [Scored(result, classifier.version) for result in results]
 
     def thresholds_for(self, settings: SiteSettings) -> tuple[Thresholds, Thresholds]:
         """The site's own thresholds where it set them, else the model card's."""

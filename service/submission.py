@@ -9,14 +9,16 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
+from urllib.parse import parse_qsl
 
 from starlette.datastructures import Headers, UploadFile
-from starlette.formparsers import FormParser, MultiPartException, MultiPartParser
+from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
 
 FORM = "application/x-www-form-urlencoded"
 MULTIPART = "multipart/form-data"
 JSON = "application/json"
+MAX_FIELDS = 100  # a WordPress comment form has about ten
 
 
 class SubmissionError(Exception):
@@ -87,19 +89,35 @@ async def _form_fields(headers: Headers, body: bytes, media_type: str, limit: in
         yield body
         yield b""
 
+    if media_type == FORM:
+        # The body is already in memory: the standard library's parse_qsl decodes it as Starlette's
+        # FormParser does (latin-1, then percent-decoding as UTF-8 with replacement) at a third of the
+        # cost of the streaming parser's per-byte callbacks.
+        try:
+            items = parse_qsl(
+                body.decode("latin-1"),
+                keep_blank_values=True,
+                encoding="utf-8",
+                errors="replace",
+                max_num_fields=MAX_FIELDS,
+            )
+        except ValueError:
+            raise SubmissionError(422, {"body": "the form could not be read: too many fields"}) from None
+        return _checked_fields(items, body)
     try:
-        if media_type == MULTIPART:
-            form = await MultiPartParser(headers, stream(), max_files=0, max_fields=100, max_part_size=limit).parse()
-        else:
-            form = await FormParser(headers, stream(), max_fields=100, max_part_size=limit).parse()
+        form = await MultiPartParser(headers, stream(), max_files=0, max_fields=MAX_FIELDS, max_part_size=limit).parse()
     except MultiPartException as exc:
         raise SubmissionError(422, {"body": f"the form could not be read: {exc.message}"}) from None
+    # A comment form has no file fields.
+    fields = _checked_fields([(k, v) for k, v in form.multi_items() if not isinstance(v, UploadFile)], body)
+    await form.close()
+    return fields
+
+
+def _checked_fields(items: list[tuple[str, str]], body: bytes) -> dict[str, str]:
     fields: dict[str, str] = {}
-    for name, value in form.multi_items():
-        if isinstance(value, UploadFile):  # a comment form has no file fields
-            continue
+    for name, value in items:
         if "\ufffd" in value and "\ufffd".encode() not in body:
             raise SubmissionError(422, {name: "is not valid UTF-8"})
         fields[name] = value
-    await form.close()
     return fields

@@ -148,7 +148,9 @@ def load_youtube(directory: Path = YOUTUBE_DIR) -> LabeledSet:
             rows.append((record["CONTENT"], record["AUTHOR"], ""))
             labels.append(int(record["CLASS"]))
             groups.append(video)
-    return LabeledSet("youtube", rows, {"spam": np.asarray(labels, dtype=np.int8)}, np.asarray(groups, dtype=object))
+    return LabeledSet(
+        "youtube", rows, {"spam": np.asarray(labels, dtype=np.int8)}, np.asarray(groups, dtype=object)
+    )
 
 
 def load_jigsaw(path: Path = JIGSAW_FILE) -> LabeledSet:
@@ -182,5 +184,6 @@ def load_davidson(path: Path = DAVIDSON_FILE) -> LabeledSet:
         rows.append((record["tweet"], "", ""))
         labels.append(int(record["class"] != "2"))
         groups.append(names[record["class"]])
-    return LabeledSet("davidson", rows, {"toxicity": np.asarray(labels, dtype=np.int8)},
-                      np.asarray(groups, dtype=object))
+    return LabeledSet(
+        "davidson", rows, {"toxicity": np.asarray(labels, dtype=np.int8)}, np.asarray(groups, dtype=object)
+    )

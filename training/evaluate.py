@@ -28,16 +28,23 @@ def at_threshold(y: np.ndarray, scores: np.ndarray, threshold: float) -> dict[st
     precision = tp / (tp + fp) if tp + fp else 1.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"threshold": float(threshold), "precision": round(precision, 4), "recall": round(recall, 4),
-            "f1": round(f1, 4), "flagged": int(predicted.sum())}
+    return {
+        "threshold": float(threshold),
+        "precision": round(precision, 4),
+        "recall": round(recall, 4),
+        "f1": round(f1, 4),
+        "flagged": int(predicted.sum()),
+    }
 
 
 def ranking_metrics(y: np.ndarray, scores: np.ndarray) -> dict[str, float | None]:
     """ROC AUC and average precision; ``None`` when only one class is present."""
     if len(np.unique(y)) < 2:
         return {"roc_auc": None, "average_precision": None}
-    return {"roc_auc": round(float(roc_auc_score(y, scores)), 4),
-            "average_precision": round(float(average_precision_score(y, scores)), 4)}
+    return {
+        "roc_auc": round(float(roc_auc_score(y, scores)), 4),
+        "average_precision": round(float(average_precision_score(y, scores)), 4),
+    }
 
 
 def binary_metrics(y: np.ndarray, scores: np.ndarray, thresholds: dict[str, float] | None = None) -> dict:
@@ -61,8 +68,14 @@ def binary_metrics(y: np.ndarray, scores: np.ndarray, thresholds: dict[str, floa
     return out
 
 
-def choose_thresholds(y: np.ndarray, scores: np.ndarray, *, precision_target: float = 0.98,
-                      recall_target: float = 0.9, min_positives: int = 10) -> dict:
+def choose_thresholds(
+    y: np.ndarray,
+    scores: np.ndarray,
+    *,
+    precision_target: float = 0.98,
+    recall_target: float = 0.9,
+    min_positives: int = 10,
+) -> dict:
     """Deployed thresholds from held-out scores.
 
     ``approve_below``: the highest threshold that still flags ``recall_target`` of the positives.
@@ -103,28 +116,39 @@ def choose_thresholds(y: np.ndarray, scores: np.ndarray, *, precision_target: fl
     }
 
 
-def evaluate_file(path: str | Path, target: str, *, text_col: str = "comment", label_col: str = "label",
-                  model_dir: str | Path | None = None, author_col: str | None = "author",
-                  url_col: str | None = "url") -> dict:
+def evaluate_file(
+    path: str | Path,
+    target: str,
+    *,
+    text_col: str = "comment",
+    label_col: str = "label",
+    model_dir: str | Path | None = None,
+    author_col: str | None = "author",
+    url_col: str | None = "url",
+) -> dict:
     """Score a labeled CSV / JSON Lines file with a saved model and return :func:`binary_metrics`."""
     from model.classifier import SHIPPED_MODEL_DIR
 
     if target not in ("spam", "toxicity"):
         raise ValueError("target must be spam or toxicity")
     classifier = load_classifier(model_dir or SHIPPED_MODEL_DIR)
-    data = load_labeled_file(path, target=target, text_col=text_col, label_col=label_col,
-                             author_col=author_col, url_col=url_col)
+    data = load_labeled_file(
+        path, target=target, text_col=text_col, label_col=label_col, author_col=author_col, url_col=url_col
+    )
     scores = score_rows(classifier, data.rows)[:, HEADS.index(target)]
     thresholds = classifier.card.get("thresholds", {}).get(target, {})
     result = binary_metrics(data.labels[target], scores, thresholds)
     return {"target": target, "model_version": classifier.version, "data": str(path), **result}
 
 
-def score_rows(classifier: CommentClassifier, rows: Sequence[tuple[str, str, str]],
-               batch: int = 512) -> np.ndarray:
+def score_rows(
+    classifier: CommentClassifier, rows: Sequence[tuple[str, str, str]], batch: int = 512
+) -> np.ndarray:
     """Probabilities of every head for many rows, in batches (shape ``(n, len(HEADS))``)."""
-    out = [classifier.probabilities([CommentInput(*r) for r in rows[i:i + batch]])
-           for i in range(0, len(rows), batch)]
+    out = [
+        classifier.probabilities([CommentInput(*r) for r in rows[i : i + batch]])
+        for i in range(0, len(rows), batch)
+    ]
     return np.vstack(out) if out else np.zeros((0, len(HEADS)))
 
 

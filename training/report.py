@@ -40,12 +40,15 @@ from training.train import (  # noqa: E402
 )
 
 EXAMPLES = {
-    "thoughtful": CommentInput("Thanks for the clear write-up of the vote. The French ambassador's quote says "
-                               "it all.", "Marie"),
+    "thoughtful": CommentInput(
+        "Thanks for the clear write-up of the vote. The French ambassador's quote says it all.", "Marie"
+    ),
     "insulting": CommentInput("You are a complete idiot if you believe a word of this, honestly.", "Bob"),
     "pill_spam": CommentInput(
         "BEST CHEAP PILLS!!! Buy now http://cheap-pills.example/buy http://cheap-pills.example/deal "
-        "http://casino-win.example http://loans-fast.example call 1-888-555-0199 now!!!", "Cheap Pills Online"),
+        "http://casino-win.example http://loans-fast.example call 1-888-555-0199 now!!!",
+        "Cheap Pills Online",
+    ),
 }
 
 
@@ -89,8 +92,15 @@ def youtube_leave_one_video_out(sources: Sources, config: TrainConfig, out: Path
     for video in sorted(np.unique(yt.groups)):
         held = yt.groups == video
         data = spam_data(sources, config, youtube_rows=np.flatnonzero(~held))
-        head = fit_head(data.X, data.y, alpha=config.spam_alpha, config=config, groups=data.groups,
-                        weights=data.weights, calibration_rows=data.threshold_rows)
+        head = fit_head(
+            data.X,
+            data.y,
+            alpha=None,
+            config=config,
+            groups=data.groups,
+            weights=data.weights,
+            calibration_rows=data.threshold_rows,
+        )
         thresholds = _thresholds_from(head, data.y, data.threshold_rows)
         y = yt.labels["spam"][held].astype(int)
         scores = head.predict_proba(sources.matrices[yt.name][held])[:, 1]
@@ -103,8 +113,12 @@ def youtube_leave_one_video_out(sources: Sources, config: TrainConfig, out: Path
         "folds": folds,
         "mean_roc_auc": round(float(np.mean([f["roc_auc"] for f in folds])), 4),
         "mean_accuracy_at_0.5": round(float(np.mean([f["accuracy_at_0.5"] for f in folds])), 4),
-        "mean_precision_at_refuse_above": round(float(np.mean([f["refuse_above"]["precision"] for f in folds])), 4),
-        "mean_recall_at_approve_below": round(float(np.mean([f["approve_below"]["recall"] for f in folds])), 4),
+        "mean_precision_at_refuse_above": round(
+            float(np.mean([f["refuse_above"]["precision"] for f in folds])), 4
+        ),
+        "mean_recall_at_approve_below": round(
+            float(np.mean([f["approve_below"]["recall"] for f in folds])), 4
+        ),
         "plot": _plot(f"YouTube leave-one-video-out ({label})", y, scores, out, None),
     }
 
@@ -113,29 +127,56 @@ def spam_false_alarms(sources: Sources, config: TrainConfig) -> dict:
     """Spam head trained on all YouTube (+ extra ham per config): how much clean text from other
     sources it would refuse or queue. None of these rows is spam and none was trained on."""
     data = spam_data(sources, config)
-    head = fit_head(data.X, data.y, alpha=config.spam_alpha, config=config, groups=data.groups,
-                    weights=data.weights, calibration_rows=data.threshold_rows)
+    head = fit_head(
+        data.X,
+        data.y,
+        alpha=None,
+        config=config,
+        groups=data.groups,
+        weights=data.weights,
+        calibration_rows=data.threshold_rows,
+    )
     thresholds = _thresholds_from(head, data.y, data.threshold_rows)
     result: dict = {"thresholds": thresholds}
     davidson_neither = sources.davidson.groups == "neither"
-    for name, X in (("jigsaw_test", sources.matrices[sources.jigsaw_test.name]),
-                    ("davidson_all", sources.matrices[sources.davidson.name]),
-                    ("davidson_neither", sources.matrices[sources.davidson.name][davidson_neither])):
+    for name, X in (
+        ("jigsaw_test", sources.matrices[sources.jigsaw_test.name]),
+        ("davidson_all", sources.matrices[sources.davidson.name]),
+        ("davidson_neither", sources.matrices[sources.davidson.name][davidson_neither]),
+    ):
         scores = head.predict_proba(X)[:, 1]
         result[name] = {
             "n": int(X.shape[0]),
             "share_refused (>= refuse_above)": round(float(np.mean(scores >= thresholds["refuse_above"])), 4),
-            "share_not_approved (>= approve_below)": round(float(np.mean(scores >= thresholds["approve_below"])), 4),
+            "share_not_approved (>= approve_below)": round(
+                float(np.mean(scores >= thresholds["approve_below"])), 4
+            ),
             "median_score": round(float(np.median(scores)), 4),
         }
     return result
 
 
-def _toxicity_eval(name: str, X_train: sp.csr_matrix, y_train: np.ndarray, w_train: np.ndarray,
-                   threshold_rows: np.ndarray, X_test: sp.csr_matrix, y_test: np.ndarray, config: TrainConfig,
-                   alpha: float, out: Path, plot: bool = True) -> dict:
-    head = fit_head(X_train, y_train, alpha=alpha, config=config, weights=w_train,
-                    calibration_rows=threshold_rows if threshold_rows.any() else None)
+def _toxicity_eval(
+    name: str,
+    X_train: sp.csr_matrix,
+    y_train: np.ndarray,
+    w_train: np.ndarray,
+    threshold_rows: np.ndarray,
+    X_test: sp.csr_matrix,
+    y_test: np.ndarray,
+    config: TrainConfig,
+    alpha: float,
+    out: Path,
+    plot: bool = True,
+) -> dict:
+    head = fit_head(
+        X_train,
+        y_train,
+        alpha=alpha,
+        config=config,
+        weights=w_train,
+        calibration_rows=threshold_rows if threshold_rows.any() else None,
+    )
     thresholds = _thresholds_from(head, y_train, threshold_rows)
     scores = head.predict_proba(X_test)[:, 1]
     result = {"name": name, **binary_metrics(y_test, scores, thresholds)}
@@ -150,28 +191,75 @@ def toxicity_evaluations(sources: Sources, config: TrainConfig, out: Path) -> di
     results: dict = {}
     shipped = toxicity_data(sources, config)
     results["jigsaw_test (shipped recipe: Jigsaw train + Davidson)"] = _toxicity_eval(
-        "Jigsaw test - shipped recipe", shipped.X, shipped.y, shipped.weights, shipped.threshold_rows,
-        Xtest, test.labels["toxicity"], config, config.toxicity_alpha, out)
+        "Jigsaw test - shipped recipe",
+        shipped.X,
+        shipped.y,
+        shipped.weights,
+        shipped.threshold_rows,
+        Xtest,
+        test.labels["toxicity"],
+        config,
+        config.toxicity_alpha,
+        out,
+    )
     del shipped
     natural = jt.extra["natural_rate"]
     ones = np.ones(len(jt))
     results["jigsaw_test (Jigsaw train only)"] = _toxicity_eval(
-        "Jigsaw test - Jigsaw train only", Xt, jt.labels["toxicity"], ones, natural, Xtest,
-        test.labels["toxicity"], config, config.toxicity_alpha, out)
+        "Jigsaw test - Jigsaw train only",
+        Xt,
+        jt.labels["toxicity"],
+        ones,
+        natural,
+        Xtest,
+        test.labels["toxicity"],
+        config,
+        config.toxicity_alpha,
+        out,
+    )
     # Cross-source: all Jigsaw rows (train + test) -> Davidson, and the reverse.
     X_all = sp.vstack([Xt, Xtest], format="csr")
     y_all = np.concatenate([jt.labels["toxicity"], test.labels["toxicity"]])
     natural_all = np.concatenate([natural, np.zeros(len(test), dtype=bool)])
     results["jigsaw -> davidson"] = _toxicity_eval(
-        "Train Jigsaw, test Davidson", X_all, y_all, np.ones(len(y_all)), natural_all, Xd,
-        dv.labels["toxicity"], config, config.toxicity_alpha, out)
+        "Train Jigsaw, test Davidson",
+        X_all,
+        y_all,
+        np.ones(len(y_all)),
+        natural_all,
+        Xd,
+        dv.labels["toxicity"],
+        config,
+        config.toxicity_alpha,
+        out,
+    )
     results["davidson -> jigsaw"] = _toxicity_eval(
-        "Train Davidson, test Jigsaw", Xd, dv.labels["toxicity"], np.ones(len(dv)), np.ones(len(dv), dtype=bool),
-        X_all, y_all, config, config.toxicity_alpha, out)
+        "Train Davidson, test Jigsaw",
+        Xd,
+        dv.labels["toxicity"],
+        np.ones(len(dv)),
+        np.ones(len(dv), dtype=bool),
+        X_all,
+        y_all,
+        config,
+        config.toxicity_alpha,
+        out,
+    )
     attributes = {}
     for name in ATTRIBUTES:
-        attributes[name] = _toxicity_eval(f"Jigsaw test - {name}", Xt, jt.labels[name], ones, natural, Xtest,
-                                          test.labels[name], config, config.attribute_alpha, out, plot=False)
+        attributes[name] = _toxicity_eval(
+            f"Jigsaw test - {name}",
+            Xt,
+            jt.labels[name],
+            ones,
+            natural,
+            Xtest,
+            test.labels[name],
+            config,
+            config.attribute_alpha,
+            out,
+            plot=False,
+        )
     results["attributes on jigsaw_test"] = attributes
     return results
 
@@ -182,9 +270,14 @@ def shipped_examples() -> dict:
         return {"note": "no model in model/shipped"}
     classifier = load_classifier(SHIPPED_MODEL_DIR)
     scores = classifier.score(list(EXAMPLES.values()))
-    return {"model_version": classifier.version, "thresholds": classifier.card.get("thresholds"),
-            **{name: {"spam": round(s.spam, 4), "toxicity": round(s.toxicity, 4), "signals": list(s.signals)}
-               for name, s in zip(EXAMPLES, scores, strict=True)}}
+    return {
+        "model_version": classifier.version,
+        "thresholds": classifier.card.get("thresholds"),
+        **{
+            name: {"spam": round(s.spam, 4), "toxicity": round(s.toxicity, 4), "signals": list(s.signals)}
+            for name, s in zip(EXAMPLES, scores, strict=True)
+        },
+    }
 
 
 def _fmt(value: object) -> str:
@@ -192,61 +285,99 @@ def _fmt(value: object) -> str:
 
 
 def _markdown(results: dict) -> str:
-    lines = ["# Held-out evaluation report", "",
-             "Generated by `python -m training report`. Every figure is measured on rows the scoring model "
-             "never trained on; calibration and deployed thresholds come from the training side's own "
-             "out-of-fold scores. Thresholds: a score `>= refuse_above` is refused, `< approve_below` is "
-             "approved, between goes to a moderator.", ""]
+    lines = [
+        "# Held-out evaluation report",
+        "",
+        "Generated by `python -m training report`. Every figure is measured on rows the scoring model "
+        "never trained on; calibration and deployed thresholds come from the training side's own "
+        "out-of-fold scores. Thresholds: a score `>= refuse_above` is refused, `< approve_below` is "
+        "approved, between goes to a moderator.",
+        "",
+    ]
     lines += ["## Spam: YouTube leave-one-video-out", ""]
     for variant in results["youtube_lovo"]:
-        lines += [f"### {variant['label']}", "",
-                  f"Mean ROC AUC **{_fmt(variant['mean_roc_auc'])}** (target >= 0.98), mean accuracy at 0.5 "
-                  f"**{_fmt(variant['mean_accuracy_at_0.5'])}** (target >= 0.95), mean precision at refuse_above "
-                  f"{_fmt(variant['mean_precision_at_refuse_above'])}, mean recall at approve_below "
-                  f"{_fmt(variant['mean_recall_at_approve_below'])}.", "",
-                  "| held-out video | n | spam | ROC AUC | AP | accuracy@0.5 | P@refuse | R@refuse | P@approve | "
-                  "R@approve |", "|---|---|---|---|---|---|---|---|---|---|"]
+        lines += [
+            f"### {variant['label']}",
+            "",
+            f"Mean ROC AUC **{_fmt(variant['mean_roc_auc'])}** (target >= 0.98), mean accuracy at 0.5 "
+            f"**{_fmt(variant['mean_accuracy_at_0.5'])}** (target >= 0.95), mean precision at refuse_above "
+            f"{_fmt(variant['mean_precision_at_refuse_above'])}, mean recall at approve_below "
+            f"{_fmt(variant['mean_recall_at_approve_below'])}.",
+            "",
+            "| held-out video | n | spam | ROC AUC | AP | accuracy@0.5 | P@refuse | R@refuse | P@approve | "
+            "R@approve |",
+            "|---|---|---|---|---|---|---|---|---|---|",
+        ]
         for f in variant["folds"]:
-            lines.append(f"| {f['video']} | {f['n']} | {f['positives']} | {_fmt(f['roc_auc'])} | "
-                         f"{_fmt(f['average_precision'])} | {_fmt(f['accuracy_at_0.5'])} | "
-                         f"{_fmt(f['refuse_above']['precision'])} | {_fmt(f['refuse_above']['recall'])} | "
-                         f"{_fmt(f['approve_below']['precision'])} | {_fmt(f['approve_below']['recall'])} |")
+            lines.append(
+                f"| {f['video']} | {f['n']} | {f['positives']} | {_fmt(f['roc_auc'])} | "
+                f"{_fmt(f['average_precision'])} | {_fmt(f['accuracy_at_0.5'])} | "
+                f"{_fmt(f['refuse_above']['precision'])} | {_fmt(f['refuse_above']['recall'])} | "
+                f"{_fmt(f['approve_below']['precision'])} | {_fmt(f['approve_below']['recall'])} |"
+            )
         lines += ["", f"![]({variant['plot']})", ""]
-    lines += ["## Spam false alarms on sources without spam", "",
-              "Spam head trained on all YouTube videos; these rows are all non-spam and unseen.", "",
-              "| variant | set | n | refused | not approved | median score |", "|---|---|---|---|---|---|"]
+    lines += [
+        "## Spam false alarms on sources without spam",
+        "",
+        "Spam head trained on all YouTube videos; these rows are all non-spam and unseen.",
+        "",
+        "| variant | set | n | refused | not approved | median score |",
+        "|---|---|---|---|---|---|",
+    ]
     for variant, result in results["spam_false_alarms"].items():
         for name, r in result.items():
             if name == "thresholds":
                 continue
-            lines.append(f"| {variant} | {name} | {r['n']} | {_fmt(r['share_refused (>= refuse_above)'])} | "
-                         f"{_fmt(r['share_not_approved (>= approve_below)'])} | {_fmt(r['median_score'])} |")
-    lines += ["", "## Toxicity", "",
-              "| evaluation | n | positives | ROC AUC | AP | P@refuse | R@refuse | P@approve | R@approve |",
-              "|---|---|---|---|---|---|---|---|---|"]
+            lines.append(
+                f"| {variant} | {name} | {r['n']} | {_fmt(r['share_refused (>= refuse_above)'])} | "
+                f"{_fmt(r['share_not_approved (>= approve_below)'])} | {_fmt(r['median_score'])} |"
+            )
+    lines += [
+        "",
+        "## Toxicity",
+        "",
+        "| evaluation | n | positives | ROC AUC | AP | P@refuse | R@refuse | P@approve | R@approve |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for name, r in results["toxicity"].items():
         if name == "attributes on jigsaw_test":
             continue
-        lines.append(f"| {name} | {r['n']} | {r['positives']} | {_fmt(r['roc_auc'])} | "
-                     f"{_fmt(r['average_precision'])} | {_fmt(r['refuse_above']['precision'])} | "
-                     f"{_fmt(r['refuse_above']['recall'])} | {_fmt(r['approve_below']['precision'])} | "
-                     f"{_fmt(r['approve_below']['recall'])} |")
+        lines.append(
+            f"| {name} | {r['n']} | {r['positives']} | {_fmt(r['roc_auc'])} | "
+            f"{_fmt(r['average_precision'])} | {_fmt(r['refuse_above']['precision'])} | "
+            f"{_fmt(r['refuse_above']['recall'])} | {_fmt(r['approve_below']['precision'])} | "
+            f"{_fmt(r['approve_below']['recall'])} |"
+        )
     lines += ["", "Targets: Jigsaw test ROC AUC >= 0.95; Jigsaw -> Davidson ROC AUC >= 0.85.", ""]
     for r in results["toxicity"].values():
         if "plot" in r:
             lines += [f"![]({r['plot']})", ""]
-    lines += ["### Attributes on Jigsaw test (trained on Jigsaw train only)", "",
-              "| attribute | n | positives | ROC AUC | AP |", "|---|---|---|---|---|"]
+    lines += [
+        "### Attributes on Jigsaw test (trained on Jigsaw train only)",
+        "",
+        "| attribute | n | positives | ROC AUC | AP |",
+        "|---|---|---|---|---|",
+    ]
     for name, r in results["toxicity"]["attributes on jigsaw_test"].items():
-        lines.append(f"| {name} | {r['n']} | {r['positives']} | {_fmt(r['roc_auc'])} | "
-                     f"{_fmt(r['average_precision'])} |")
-    lines += ["", "## Behaviour checks on the committed model (model/shipped)", "", "```json",
-              json.dumps(results["examples"], indent=2), "```", ""]
+        lines.append(
+            f"| {name} | {r['n']} | {r['positives']} | {_fmt(r['roc_auc'])} | "
+            f"{_fmt(r['average_precision'])} |"
+        )
+    lines += [
+        "",
+        "## Behaviour checks on the committed model (model/shipped)",
+        "",
+        "```json",
+        json.dumps(results["examples"], indent=2),
+        "```",
+        "",
+    ]
     return "\n".join(lines)
 
 
-def write_report(out_dir: str | Path, max_rows: int | None = None, n_jobs: int = 2,
-                 config: TrainConfig | None = None) -> Path:
+def write_report(
+    out_dir: str | Path, max_rows: int | None = None, n_jobs: int = 2, config: TrainConfig | None = None
+) -> Path:
     """Run every held-out evaluation; write ``report.md``, ``report.json`` and plots into ``out_dir``."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -258,13 +389,21 @@ def write_report(out_dir: str | Path, max_rows: int | None = None, n_jobs: int =
     progress.step("YouTube leave-one-video-out")
     no_ham = replace(config, spam_extra_ham=0)
     results["youtube_lovo"] = [
-        youtube_leave_one_video_out(sources, config, out, f"shipped recipe: + {config.spam_extra_ham} Jigsaw "
-                                                          "non-spam"),
+        youtube_leave_one_video_out(
+            sources,
+            config,
+            out,
+            f"shipped recipe: + {config.spam_extra_ham} random Jigsaw non-spam"
+            f"{' and every Jigsaw train row with a link' if config.spam_link_ham else ''}, "
+            f"weight {config.spam_extra_ham_weight}",
+        ),
         youtube_leave_one_video_out(sources, no_ham, out, "YouTube only"),
     ]
     progress.step("spam false alarms")
-    results["spam_false_alarms"] = {"shipped recipe": spam_false_alarms(sources, config),
-                                    "YouTube only": spam_false_alarms(sources, no_ham)}
+    results["spam_false_alarms"] = {
+        "shipped recipe": spam_false_alarms(sources, config),
+        "YouTube only": spam_false_alarms(sources, no_ham),
+    }
     progress.step("toxicity: Jigsaw test, cross-source, attributes")
     results["toxicity"] = toxicity_evaluations(sources, config, out)
     results["examples"] = shipped_examples()

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 import shutil
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -30,7 +31,7 @@ import numpy as np
 import scipy.sparse as sp
 import sklearn
 from joblib import Parallel, delayed
-from sklearn.linear_model import SGDClassifier
+from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.model_selection import GroupKFold, StratifiedKFold
 from sklearn.pipeline import Pipeline
 
@@ -42,17 +43,19 @@ from training.evaluate import binary_metrics, choose_thresholds
 from training.progress import Progress
 
 ARTIFACT_FORMAT = 1
+_HAS_LINK = re.compile(r"https?://|www\.", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class TrainConfig:
     """Hyper-parameters and data choices; stored verbatim in the card."""
 
-    spam_alpha: float = 2e-5
+    spam_C: float = 30.0  # the spam head is small (~4k rows): exact logistic regression (liblinear)
     toxicity_alpha: float = 3e-6
     attribute_alpha: float = 3e-6
     spam_extra_ham: int = 2000  # Jigsaw kaggle_train rows added to the spam head as non-spam
-    spam_extra_ham_weight: float = 1.0  # sample weight of those rows
+    spam_extra_ham_weight: float = 0.5  # their sample weight: enough to stop false alarms, not swamp YouTube
+    spam_link_ham: bool = True  # also every Jigsaw kaggle_train row with a link: the only non-spam with links
     davidson_weight: float = 0.5  # sample weight of Davidson rows in the toxicity head; 0 = unused
     folds: int = 5
     seed: int = 0
@@ -75,11 +78,18 @@ class Sources:
         return [self.youtube, self.jigsaw_train, self.jigsaw_test, self.davidson, *self.extras]
 
 
-def _subsample(data: LabeledSet, limit: int | None, seed: int) -> LabeledSet:
+def _subsample(data: LabeledSet, limit: int | None, seed: int, min_positives: int = 6) -> LabeledSet:
+    """At most ``limit`` random rows, keeping a few positives of every label so rare attributes
+    (threat: under 1%) still have both classes in every fold of a small run."""
     if limit is None or len(data) <= limit:
         return data
-    index = np.sort(np.random.default_rng(seed).choice(len(data), size=limit, replace=False))
-    return data.subset(index)
+    rng = np.random.default_rng(seed)
+    keep = [rng.permutation(np.flatnonzero(y == 1))[:min_positives] for y in data.labels.values()]
+    keep += [rng.permutation(np.flatnonzero(y == 0))[:min_positives] for y in data.labels.values()]
+    forced = np.unique(np.concatenate(keep)) if keep else np.zeros(0, dtype=int)
+    rest = np.setdiff1d(np.arange(len(data)), forced)
+    extra = rng.choice(rest, size=max(limit - len(forced), 0), replace=False)
+    return data.subset(np.sort(np.concatenate([forced, extra]).astype(int)))
 
 
 def load_sources(config: TrainConfig, extras: list[LabeledSet] | None = None) -> Sources:
@@ -89,7 +99,9 @@ def load_sources(config: TrainConfig, extras: list[LabeledSet] | None = None) ->
     return Sources(
         youtube=_subsample(load_youtube(), limit, seed),
         jigsaw_train=_subsample(jigsaw.subset(jigsaw.groups == "kaggle_train", "jigsaw_train"), limit, seed),
-        jigsaw_test=_subsample(jigsaw.subset(jigsaw.groups == "kaggle_test_labeled", "jigsaw_test"), limit, seed),
+        jigsaw_test=_subsample(
+            jigsaw.subset(jigsaw.groups == "kaggle_test_labeled", "jigsaw_test"), limit, seed
+        ),
         davidson=_subsample(load_davidson(), limit, seed),
         extras=list(extras or []),
     )
@@ -99,12 +111,13 @@ def _transform_chunk(features: Pipeline, rows: list[tuple[str, str, str]]) -> sp
     return features.transform(rows).tocsr()
 
 
-def featurize(features: Pipeline, rows: list[tuple[str, str, str]], n_jobs: int = 1,
-              chunk: int = 2000) -> sp.csr_matrix:
+def featurize(
+    features: Pipeline, rows: list[tuple[str, str, str]], n_jobs: int = 1, chunk: int = 2000
+) -> sp.csr_matrix:
     """Feature matrix of many rows, in parallel chunks (the features are stateless)."""
     if not rows:
         raise ValueError("no rows to featurize")
-    chunks = [rows[i:i + chunk] for i in range(0, len(rows), chunk)]
+    chunks = [rows[i : i + chunk] for i in range(0, len(rows), chunk)]
     if n_jobs == 1 or len(chunks) == 1:
         parts = [_transform_chunk(features, c) for c in chunks]
     else:
@@ -112,8 +125,9 @@ def featurize(features: Pipeline, rows: list[tuple[str, str, str]], n_jobs: int 
     return sp.vstack(parts, format="csr")
 
 
-def featurize_sources(sources: Sources, features: Pipeline, n_jobs: int, progress: Progress | None = None
-                      ) -> None:
+def featurize_sources(
+    sources: Sources, features: Pipeline, n_jobs: int, progress: Progress | None = None
+) -> None:
     for data in sources.all_sets():
         if data.name not in sources.matrices:
             if progress:
@@ -126,8 +140,14 @@ def make_estimator(alpha: float, seed: int) -> SGDClassifier:
     return SGDClassifier(loss="log_loss", alpha=alpha, max_iter=40, tol=1e-4, random_state=seed)
 
 
-def make_splits(y: np.ndarray, groups: np.ndarray | None, folds: int, seed: int
-                ) -> list[tuple[np.ndarray, np.ndarray]]:
+def spam_estimator(config: TrainConfig) -> LogisticRegression:
+    """Exact logistic regression for the small spam set: a little better held out than SGD."""
+    return LogisticRegression(C=config.spam_C, solver="liblinear")
+
+
+def make_splits(
+    y: np.ndarray, groups: np.ndarray | None, folds: int, seed: int
+) -> list[tuple[np.ndarray, np.ndarray]]:
     """Held-out folds: whole groups when there are enough of them, else stratified by label."""
     folds = max(2, min(folds, int(np.bincount(y).min()) if len(np.unique(y)) > 1 else 2))
     if groups is not None and len(np.unique(groups)) >= 2:
@@ -136,13 +156,24 @@ def make_splits(y: np.ndarray, groups: np.ndarray | None, folds: int, seed: int
     return list(StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(np.zeros(len(y)), y))
 
 
-def fit_head(X: sp.csr_matrix, y: np.ndarray, *, alpha: float, config: TrainConfig,
-             groups: np.ndarray | None = None, weights: np.ndarray | None = None,
-             calibration_rows: np.ndarray | None = None) -> PlattCalibratedClassifier:
-    """A calibrated linear head; ``oof_decision_`` holds its held-out (out-of-fold) scores."""
+def fit_head(
+    X: sp.csr_matrix,
+    y: np.ndarray,
+    *,
+    alpha: float | None,
+    config: TrainConfig,
+    groups: np.ndarray | None = None,
+    weights: np.ndarray | None = None,
+    calibration_rows: np.ndarray | None = None,
+) -> PlattCalibratedClassifier:
+    """A calibrated linear head; ``oof_decision_`` holds its held-out (out-of-fold) scores.
+
+    ``alpha`` selects SGD with that regularization; ``None`` the spam head's logistic regression.
+    """
     y = np.asarray(y).astype(int)
     splits = make_splits(y, groups, config.folds, config.seed)
-    head = PlattCalibratedClassifier(make_estimator(alpha, config.seed), cv=splits, n_jobs=config.n_jobs)
+    estimator = spam_estimator(config) if alpha is None else make_estimator(alpha, config.seed)
+    head = PlattCalibratedClassifier(estimator, cv=splits, n_jobs=config.n_jobs)
     return head.fit(X, y, sample_weight=weights, calibration_rows=calibration_rows)
 
 
@@ -178,12 +209,26 @@ def spam_data(sources: Sources, config: TrainConfig, youtube_rows: np.ndarray | 
     if config.spam_extra_ham > 0:
         jt = sources.jigsaw_train
         n = min(config.spam_extra_ham, len(jt))
-        pick = np.sort(np.random.default_rng(config.seed + 1).choice(len(jt), size=n, replace=False))
+        pick = np.random.default_rng(config.seed + 1).choice(len(jt), size=n, replace=False)
+        if config.spam_link_ham:
+            # YouTube non-spam almost never links, so without these a single citation link
+            # reads as spam; talk-page comments that cite sources are the counter-examples.
+            linked = [i for i, row in enumerate(jt.rows) if _HAS_LINK.search(row[0])]
+            pick = np.union1d(pick, linked)
+            n = len(pick)
+        pick = np.sort(pick)
         # Spread the extra non-spam over the video folds so every fold keeps the same mix.
         video_names = np.unique(groups)
         ham_groups = video_names[np.arange(n) % len(video_names)]
-        parts.append((sources.matrices[jt.name][pick], np.zeros(n, dtype=int), config.spam_extra_ham_weight,
-                      ham_groups, False))
+        parts.append(
+            (
+                sources.matrices[jt.name][pick],
+                np.zeros(n, dtype=int),
+                config.spam_extra_ham_weight,
+                ham_groups,
+                False,
+            )
+        )
         counts["jigsaw_train_as_ham"] = {"rows": n, "spam": 0}
     for extra in sources.extras:
         if "spam" in extra.labels:
@@ -192,8 +237,9 @@ def spam_data(sources: Sources, config: TrainConfig, youtube_rows: np.ndarray | 
     return _stack(parts, counts)
 
 
-def toxicity_data(sources: Sources, config: TrainConfig, label: str = "toxicity", davidson: bool = True
-                  ) -> HeadData:
+def toxicity_data(
+    sources: Sources, config: TrainConfig, label: str = "toxicity", davidson: bool = True
+) -> HeadData:
     """Jigsaw train (+ Davidson at ``davidson_weight`` for ``toxicity``) + operator toxicity labels."""
     jt = sources.jigsaw_train
     natural = jt.extra.get("natural_rate", np.ones(len(jt), dtype=bool))
@@ -201,15 +247,32 @@ def toxicity_data(sources: Sources, config: TrainConfig, label: str = "toxicity"
     counts = {"jigsaw_train": {"rows": len(jt), "positive": int(jt.labels[label].sum())}}
     if label == "toxicity" and davidson and config.davidson_weight > 0:
         dv = sources.davidson
-        parts.append((sources.matrices[dv.name], dv.labels["toxicity"], config.davidson_weight,
-                      np.full(len(dv), "davidson"), np.zeros(len(dv), dtype=bool)))
-        counts["davidson"] = {"rows": len(dv), "positive": int(dv.labels["toxicity"].sum()),
-                              "weight": config.davidson_weight}
+        parts.append(
+            (
+                sources.matrices[dv.name],
+                dv.labels["toxicity"],
+                config.davidson_weight,
+                np.full(len(dv), "davidson"),
+                np.zeros(len(dv), dtype=bool),
+            )
+        )
+        counts["davidson"] = {
+            "rows": len(dv),
+            "positive": int(dv.labels["toxicity"].sum()),
+            "weight": config.davidson_weight,
+        }
     if label == "toxicity":
         for extra in sources.extras:
             if "toxicity" in extra.labels:
-                parts.append((sources.matrices[extra.name], extra.labels["toxicity"], 1.0, extra.groups,
-                              np.ones(len(extra), dtype=bool)))
+                parts.append(
+                    (
+                        sources.matrices[extra.name],
+                        extra.labels["toxicity"],
+                        1.0,
+                        extra.groups,
+                        np.ones(len(extra), dtype=bool),
+                    )
+                )
                 counts[extra.name] = {"rows": len(extra), "positive": int(extra.labels["toxicity"].sum())}
     data = _stack(parts, counts)
     # Random folds for toxicity (groups here are sources, not held-out units).
@@ -224,8 +287,12 @@ def _shrink(head: PlattCalibratedClassifier) -> None:
     head.estimator_.coef_ = head.estimator_.coef_.astype(np.float32)
 
 
-def train(config: TrainConfig, extras: list[LabeledSet] | None = None, progress: Progress | None = None,
-          sources: Sources | None = None) -> tuple[dict, dict]:
+def train(
+    config: TrainConfig,
+    extras: list[LabeledSet] | None = None,
+    progress: Progress | None = None,
+    sources: Sources | None = None,
+) -> tuple[dict, dict]:
     """Fit every head on the shipped data (+ ``extras``); return ``(artifact, card)``."""
     progress = progress or Progress(0, verbose=False)
     sources = sources or load_sources(config, extras)
@@ -237,20 +304,28 @@ def train(config: TrainConfig, extras: list[LabeledSet] | None = None, progress:
     thresholds: dict[str, dict] = {}
     data_counts: dict[str, dict] = {}
     # Built one head at a time: each HeadData stacks its own copy of the feature rows.
-    plan: list[tuple[str, Callable[[], HeadData], float]] = [
-        ("spam", lambda: spam_data(sources, config), config.spam_alpha),
+    plan: list[tuple[str, Callable[[], HeadData], float | None]] = [
+        ("spam", lambda: spam_data(sources, config), None),
         ("toxicity", lambda: toxicity_data(sources, config), config.toxicity_alpha),
-        *[(name, partial(toxicity_data, sources, config, label=name), config.attribute_alpha)
-          for name in ATTRIBUTES],
+        *[
+            (name, partial(toxicity_data, sources, config, label=name), config.attribute_alpha)
+            for name in ATTRIBUTES
+        ],
     ]
     for name, build, alpha in plan:
         data = build()
         progress.step(f"fitting head: {name} ({len(data.y)} rows, {config.folds} folds)")
         # Calibrate (and pick thresholds) on the rows whose class mix resembles live traffic:
         # YouTube for spam (not the extra non-spam), Jigsaw's natural-rate sample for toxicity.
-        head = fit_head(data.X, data.y, alpha=alpha, config=config,
-                        groups=data.groups if len(data.groups) else None, weights=data.weights,
-                        calibration_rows=data.threshold_rows if data.threshold_rows.any() else None)
+        head = fit_head(
+            data.X,
+            data.y,
+            alpha=alpha,
+            config=config,
+            groups=data.groups if len(data.groups) else None,
+            weights=data.weights,
+            calibration_rows=data.threshold_rows if data.threshold_rows.any() else None,
+        )
         held_out = head.calibrate(head.oof_decision_)
         rows = data.threshold_rows if data.threshold_rows.any() else np.ones(len(data.y), dtype=bool)
         if name in ("spam", "toxicity"):
@@ -258,8 +333,9 @@ def train(config: TrainConfig, extras: list[LabeledSet] | None = None, progress:
         metrics[name] = {
             "held_out_folds": binary_metrics(data.y[rows], held_out[rows], thresholds.get(name)),
             "held_out_rows": "spam: YouTube rows, folds = whole videos; toxicity/attributes: Jigsaw "
-                             "natural-rate (random 5k) rows, stratified folds" if name != "spam" else
-                             "YouTube rows, each scored by a model that never saw its video",
+            "natural-rate (random 5k) rows, stratified folds"
+            if name != "spam"
+            else "YouTube rows, each scored by a model that never saw its video",
         }
         data_counts[name] = data.counts
         del data
@@ -278,7 +354,7 @@ def train(config: TrainConfig, extras: list[LabeledSet] | None = None, progress:
         "metrics": metrics,
         "thresholds": thresholds,
         "threshold_rule": "approve_below: held-out recall of positives >= 0.9; refuse_above: lowest "
-                          "threshold with held-out precision >= 0.98 (at least 10 true positives)",
+        "threshold with held-out precision >= 0.98 (at least 10 true positives)",
         "config": asdict(config),
     }
     return artifact, card

@@ -116,6 +116,11 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX decisions_by_at ON decisions (at);
     CREATE INDEX comments_by_status_created ON comments (status, created_at, id);
     """,
+    # 6: the duplicate check (same post, same author or email, same text) looks a comment up by post
+    # and author instead of scanning every comment on the post: a busy post has thousands.
+    """
+    CREATE INDEX comments_by_post_author ON comments (site_id, post_id, author);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -10,8 +10,10 @@ Reads use their own connection and never wait for the writer.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
+import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +30,24 @@ from service.store.sqlite_privacy import PrivacyQueries
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 WriteJob = Callable[[aiosqlite.Connection], Awaitable[Any]]
+
+
+class SyncJob:
+    """A write job that runs in the writer connection's own thread, on the plain `sqlite3` connection.
+
+    An `aiosqlite` call is a hand-off to that thread and back (a queue, a thread wake-up, an event
+    loop wake-up): the generic job path costs three per job (SAVEPOINT, the statement, RELEASE) plus
+    BEGIN and COMMIT. A batch made only of `SyncJob`s runs BEGIN, every job and COMMIT in one hand-off,
+    which is what makes group commit cheap for the comment inserts of a burst.
+    """
+
+    __slots__ = ("run",)
+
+    def __init__(self, run: Callable[[sqlite3.Connection], Any]) -> None:
+        self.run = run
+
+
+Job = WriteJob | SyncJob
 
 # Largest number of jobs committed together; bounds how long one transaction holds the lock.
 MAX_BATCH = 256
@@ -53,7 +73,11 @@ class SQLiteStore(ModerationQueries, PrivacyQueries):
         self.path = path
         self._writer: aiosqlite.Connection | None = None
         self._reader: aiosqlite.Connection | None = None
-        self._jobs: asyncio.Queue[tuple[WriteJob, asyncio.Future[Any]] | None] = asyncio.Queue()
+        # Point look-ups of the comment path (site, duplicate, author history) run on this plain
+        # connection in the event loop's thread: each is an index search of some microseconds, less
+        # than one hand-off to the aiosqlite reader thread and back. Anything that may scan stays there.
+        self._lookup: sqlite3.Connection | None = None
+        self._jobs: asyncio.Queue[tuple[Job, asyncio.Future[Any]] | None] = asyncio.Queue()
         self._writer_task: asyncio.Task[None] | None = None
 
     # -- life cycle -------------------------------------------------------------------------
@@ -69,6 +93,11 @@ class SQLiteStore(ModerationQueries, PrivacyQueries):
         self._reader = await aiosqlite.connect(self.path, isolation_level=None)
         await self._reader.execute("PRAGMA busy_timeout=10000")
         self._reader.row_factory = aiosqlite.Row
+        self._lookup = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        # A WAL reader never waits for the writer; a short timeout bounds the rare wait (a checkpoint
+        # restarting the log) that would stall the event loop.
+        self._lookup.execute("PRAGMA busy_timeout=200")
+        self._lookup.row_factory = sqlite3.Row
         self._writer_task = asyncio.create_task(self._run_writer(), name="sqlite-writer")
 
     async def close(self) -> None:
@@ -79,7 +108,9 @@ class SQLiteStore(ModerationQueries, PrivacyQueries):
         for conn in (self._reader, self._writer):
             if conn is not None:
                 await conn.close()
-        self._reader = self._writer = None
+        if self._lookup is not None:
+            self._lookup.close()
+        self._reader = self._writer = self._lookup = None
 
     async def _migrate(self, conn: aiosqlite.Connection) -> None:
         async with conn.execute("PRAGMA user_version") as cur:
@@ -109,6 +140,14 @@ class SQLiteStore(ModerationQueries, PrivacyQueries):
         await self._jobs.put((job, future))
         return await future
 
+    async def _write_sync(self, run: Callable[[sqlite3.Connection], T]) -> T:
+        """As `_write`, for a job written against the plain `sqlite3` connection (see `SyncJob`)."""
+        if self._writer_task is None or self._writer_task.done():
+            raise RuntimeError("the store is not open")
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        await self._jobs.put((SyncJob(run), future))
+        return await future
+
     async def _run_writer(self) -> None:
         assert self._writer is not None
         conn = self._writer
@@ -128,23 +167,33 @@ class SQLiteStore(ModerationQueries, PrivacyQueries):
             if stop:
                 return
 
-    async def _commit_batch(
-        self, conn: aiosqlite.Connection, batch: list[tuple[WriteJob, asyncio.Future[Any]]]
-    ) -> None:
+    async def _commit_batch(self, conn: aiosqlite.Connection, batch: list[tuple[Job, asyncio.Future[Any]]]) -> None:
         outcomes: list[tuple[asyncio.Future[Any], Any, BaseException | None]] = []
         try:
-            await conn.execute("BEGIN IMMEDIATE")
-            for job, future in batch:
-                await conn.execute("SAVEPOINT job")
-                try:
-                    result = await job(conn)
-                except Exception as exc:  # one bad job must not lose the others' rows
-                    await conn.execute("ROLLBACK TO job")
-                    outcomes.append((future, None, exc))
-                else:
-                    outcomes.append((future, result, None))
-                await conn.execute("RELEASE job")
-            await conn.execute("COMMIT")
+            if all(isinstance(job, SyncJob) for job, _ in batch):
+                # The common case under load (comment inserts): the whole transaction in one hand-off.
+                runs = [job.run for job, _ in batch if isinstance(job, SyncJob)]
+                results = await _in_thread(conn, _sync_transaction, runs)
+                outcomes = [
+                    (future, result, error) for (_, future), (result, error) in zip(batch, results, strict=True)
+                ]
+            else:
+                await conn.execute("BEGIN IMMEDIATE")
+                for job, future in batch:
+                    if isinstance(job, SyncJob):
+                        ((result, error),) = await _in_thread(conn, _sync_jobs, [job.run])
+                        outcomes.append((future, result, error))
+                        continue
+                    await conn.execute("SAVEPOINT job")
+                    try:
+                        result = await job(conn)
+                    except Exception as exc:  # one bad job must not lose the others' rows
+                        await conn.execute("ROLLBACK TO job")
+                        outcomes.append((future, None, exc))
+                    else:
+                        outcomes.append((future, result, None))
+                    await conn.execute("RELEASE job")
+                await conn.execute("COMMIT")
         except Exception as exc:
             log.error("group commit of %d writes failed: %s", len(batch), type(exc).__name__)
             try:
@@ -174,10 +223,8 @@ class SQLiteStore(ModerationQueries, PrivacyQueries):
         return await self._one_site("SELECT * FROM sites WHERE id = ?", (site_id,))
 
     async def _one_site(self, sql: str, params: tuple[Any, ...]) -> Site | None:
-        assert self._reader is not None
-        async with self._reader.execute(sql, params) as cur:
-            row = await cur.fetchone()
-        return _site(row) if row else None
+        row = self._lookup_rows(sql, params)
+        return _site(row[0]) if row else None
 
     async def site_by_name(self, name: str) -> Site | None:
         return await self._one_site("SELECT * FROM sites WHERE name = ? ORDER BY id LIMIT 1", (name,))
@@ -214,8 +261,8 @@ class SQLiteStore(ModerationQueries, PrivacyQueries):
     # -- comments ---------------------------------------------------------------------------
 
     async def insert_comment(self, comment: NewComment) -> int:
-        async def job(conn: aiosqlite.Connection) -> int:
-            cur = await conn.execute(
+        def job(conn: sqlite3.Connection) -> int:
+            cur = conn.execute(
                 "INSERT INTO comments (site_id, post_id, parent_id, author, email_enc, email_hash, avatar_hash, url,"
                 " content, content_enc, status, spam_score, toxicity_score, scores_json, reasons_json, model_version,"
                 " ip, user_agent, created_at, updated_at)"
@@ -245,52 +292,58 @@ class SQLiteStore(ModerationQueries, PrivacyQueries):
             )
             return int(cur.lastrowid or 0)
 
-        return await self._write(job)
+        return await self._write_sync(job)
 
     async def get_comment(self, comment_id: int) -> StoredComment | None:
         assert self._reader is not None
-        async with self._reader.execute(f"SELECT {_COMMENT_COLUMNS} FROM comments WHERE id = ?", (comment_id,)) as cur:
-            row = await cur.fetchone()
-        return _comment(row) if row else None
+        rows = await self._reader.execute_fetchall(
+            f"SELECT {_COMMENT_COLUMNS} FROM comments WHERE id = ?", (comment_id,)
+        )
+        return _comment(next(iter(rows))) if rows else None
 
     async def approved_comments(self, site_id: int, post_id: str) -> list[StoredComment]:
         assert self._reader is not None
-        async with self._reader.execute(
+        rows = await self._reader.execute_fetchall(
             f"SELECT {_COMMENT_COLUMNS} FROM comments WHERE site_id = ? AND post_id = ? AND status = 'approved'"
             " ORDER BY id",
             (site_id, post_id),
-        ) as cur:
-            rows = await cur.fetchall()
+        )
         return [_comment(r) for r in rows]
 
     async def find_duplicate(
         self, site_id: int, post_id: str, author: str, email_hash: str | None, content: str
     ) -> int | None:
         """WordPress's duplicate check: same post, same author (name or email), same text; trash aside."""
-        assert self._reader is not None
-        async with self._reader.execute(
-            "SELECT id FROM comments WHERE site_id = ? AND post_id = ? AND content = ? AND status != 'trash'"
-            " AND (author = ? OR email_hash = ?) LIMIT 1",
+        # Two index look-ups (by post and author, by the author's email) rather than a scan of every
+        # comment on the post: a busy post has thousands. `+post_id` steers the second branch to the
+        # email index.
+        rows = self._lookup_rows(
+            "SELECT id FROM comments WHERE site_id = ?1 AND post_id = ?2 AND author = ?4 AND content = ?3"
+            " AND status != 'trash'"
+            " UNION ALL SELECT id FROM comments WHERE site_id = ?1 AND email_hash = ?5 AND +post_id = ?2"
+            " AND content = ?3 AND status != 'trash' LIMIT 1",
             (site_id, post_id, content, author, email_hash),
-        ) as cur:
-            row = await cur.fetchone()
-        return int(row[0]) if row else None
+        )
+        return int(rows[0][0]) if rows else None
 
     async def author_history(self, site_id: int, email_hash: str | None) -> AuthorHistory:
         """Counts of a commenter's earlier comments on this site by status, and whether they are banned."""
         if not email_hash:
             return AuthorHistory()
-        assert self._reader is not None
-        async with self._reader.execute(
-            "SELECT status, count(*) FROM comments WHERE site_id = ? AND email_hash = ? GROUP BY status",
+        # One statement using two indexes; 'banned' is no comment status, so it cannot collide.
+        rows = self._lookup_rows(
+            "SELECT status, count(*) FROM comments WHERE site_id = ?1 AND email_hash = ?2 GROUP BY status"
+            " UNION ALL SELECT 'banned', 1 FROM banned_authors WHERE site_id = ?1 AND email_hash = ?2",
             (site_id, email_hash),
-        ) as cur:
-            counts = {row[0]: int(row[1]) for row in await cur.fetchall()}
-        async with self._reader.execute(
-            "SELECT 1 FROM banned_authors WHERE site_id = ? AND email_hash = ?", (site_id, email_hash)
-        ) as cur:
-            banned = await cur.fetchone() is not None
+        )
+        counts = {row[0]: int(row[1]) for row in rows}
+        banned = "banned" in counts
         return AuthorHistory(banned=banned, **{k: counts.get(k, 0) for k in ("approved", "pending", "spam", "trash")})
+
+    def _lookup_rows(self, sql: str, params: tuple[Any, ...]) -> list[sqlite3.Row]:
+        """An indexed point look-up, run right here (see `_lookup`): only for queries that cannot scan."""
+        assert self._lookup is not None, "the store is not open"
+        return self._lookup.execute(sql, params).fetchall()
 
     # -- Akismet reports -----------------------------------------------------------------------
 
@@ -324,6 +377,36 @@ class SQLiteStore(ModerationQueries, PrivacyQueries):
             params,
         ) as cur:
             return [AkismetReport(**dict(row)) for row in await cur.fetchall()]
+
+    # -- training labels ------------------------------------------------------------------------
+
+    async def training_labels(self, site_id: int | None = None) -> list[dict[str, Any]]:
+        """Moderator decisions and Akismet reports as labeled comments, oldest label first.
+
+        Each row carries the comment as it was scored (`content`, and `content_enc` when masking
+        changed the text), `author`, `url`, the label time `at`, and the decision or report; the
+        latest decision on a comment is the one that counts.
+        """
+        assert self._reader is not None
+        site_filter = "AND c.site_id = ?" if site_id is not None else ""
+        params: tuple[Any, ...] = (site_id,) if site_id is not None else ()
+        async with self._reader.execute(
+            "SELECT c.id AS comment_id, c.site_id, c.content, c.content_enc, c.author, c.url, c.created_at,"
+            " c.model_version, d.decision, d.reason, d.at FROM decisions d JOIN comments c ON c.id = d.comment_id"
+            " WHERE d.id = (SELECT max(id) FROM decisions WHERE comment_id = d.comment_id)"
+            f" {site_filter} ORDER BY d.at, d.id",
+            params,
+        ) as cur:
+            decided = [dict(row) | {"source": "decision"} for row in await cur.fetchall()]
+        report_filter = "WHERE site_id = ?" if site_id is not None else ""
+        async with self._reader.execute(
+            "SELECT NULL AS comment_id, site_id, content, content_enc, author, url, created_at,"
+            " NULL AS model_version, label AS decision, NULL AS reason, created_at AS at"
+            f" FROM akismet_reports {report_filter} ORDER BY id",
+            params,
+        ) as cur:
+            reported = [dict(row) | {"source": "akismet"} for row in await cur.fetchall()]
+        return sorted(decided + reported, key=lambda r: r["at"])
 
     # -- audit trail ------------------------------------------------------------------------
 
@@ -360,6 +443,45 @@ class SQLiteStore(ModerationQueries, PrivacyQueries):
         return int(row[0]) if row else 0
 
 
+async def _in_thread(conn: aiosqlite.Connection, fn: Callable[..., T], *args: Any) -> T:
+    """Runs `fn(sqlite3_connection, *args)` in `conn`'s own thread: one hand-off, whatever `fn` does.
+
+    aiosqlite has no public call for this; `_execute` and `_conn` are what its own methods use.
+    """
+    return await conn._execute(lambda: fn(conn._conn, *args))
+
+
+def _sync_jobs(raw: sqlite3.Connection, runs: list[Callable[[sqlite3.Connection], Any]]) -> list[tuple[Any, Any]]:
+    """Each job in its own savepoint, so one failing job does not sink the others: (result, error) each."""
+    outcomes: list[tuple[Any, Any]] = []
+    for run in runs:
+        raw.execute("SAVEPOINT job")
+        try:
+            result = run(raw)
+        except Exception as exc:
+            raw.execute("ROLLBACK TO job")
+            outcomes.append((None, exc))
+        else:
+            outcomes.append((result, None))
+        raw.execute("RELEASE job")
+    return outcomes
+
+
+def _sync_transaction(
+    raw: sqlite3.Connection, runs: list[Callable[[sqlite3.Connection], Any]]
+) -> list[tuple[Any, Any]]:
+    """BEGIN, the jobs, COMMIT: a whole group commit inside the writer's thread."""
+    raw.execute("BEGIN IMMEDIATE")
+    try:
+        outcomes = _sync_jobs(raw, runs)
+        raw.execute("COMMIT")  # synchronous=FULL: returns once the batch is on disk
+    except BaseException:
+        if raw.in_transaction:
+            raw.execute("ROLLBACK")
+        raise
+    return outcomes
+
+
 async def insert_audit(
     conn: aiosqlite.Connection, actor: str, action: str, comment_id: int | None, details: dict[str, Any] | None
 ) -> int:
@@ -372,13 +494,15 @@ async def insert_audit(
 
 
 def _site(row: aiosqlite.Row) -> Site:
-    return Site(
-        id=row["id"],
-        name=row["name"],
-        url=row["url"],
-        is_default=bool(row["is_default"]),
-        settings=SiteSettings.from_json(json.loads(row["settings"] or "{}")),
-    )
+    return _site_from(row["id"], row["name"], row["url"], bool(row["is_default"]), row["settings"] or "{}")
+
+
+@functools.lru_cache(maxsize=256)
+def _site_from(site_id: int, name: str, url: str, is_default: bool, settings_json: str) -> Site:
+    # Every comment looks its site up; parsing the settings JSON each time cost more than the query.
+    # `Site` and `SiteSettings` are frozen, so one parsed object can serve every request with this row.
+    settings = SiteSettings.from_json(json.loads(settings_json))
+    return Site(id=site_id, name=name, url=url, is_default=is_default, settings=settings)
 
 
 def _comment(row: aiosqlite.Row) -> StoredComment:

@@ -84,15 +84,25 @@ def sender_of(request: Request, draft: CommentDraft) -> Sender:
     )
 
 
-async def assess(svc: Services, site: Site, draft: CommentDraft, fields: dict[str, str], sender: Sender) -> Assessment:
-    """privacy → rules → score → decide, shared by /comments, /score and Akismet's comment-check."""
-    masked = mask_contacts(draft.content)
+async def assess(
+    svc: Services,
+    site: Site,
+    draft: CommentDraft,
+    fields: dict[str, str],
+    sender: Sender,
+    masked: MaskedText | None = None,
+) -> Assessment:
+    """privacy → rules → score → decide, shared by /comments, /score and Akismet's comment-check.
+
+    `masked` is `mask_contacts(draft.content)` when the caller already has it (it is not cheap).
+    """
+    masked = masked or mask_contacts(draft.content)
     history = await svc.store.author_history(site.id, sender.email_hash)
     hits = apply_rules(draft, masked, site.settings, history, sender.ip, sender.user_agent)
     if site.settings.honeypot:
         hits += form_trap_hits(fields, svc.form_tokens, site.id, site.settings.min_submit_seconds)
     # The model sees the text as typed: contact details are themselves a spam signal.
-    scored = svc.scorer.score(draft.content, draft.author, draft.url)
+    scored = await svc.scorer.score_soon(draft.content, draft.author, draft.url)
     if scored.scores is None:
         hits.append(RuleHit("classifier_unavailable", "hold"))
         decision = decide(0.0, 0.0, *svc.scorer.thresholds_for(site.settings), hits)
@@ -108,14 +118,16 @@ async def assess(svc: Services, site: Site, draft: CommentDraft, fields: dict[st
     return Assessment(draft, sender, masked, scored, decision)
 
 
-async def _duplicate_or_flood(request: Request, site: Site, draft: CommentDraft, sender: Sender) -> Response | None:
+async def _duplicate_or_flood(
+    request: Request, site: Site, draft: CommentDraft, sender: Sender, masked: MaskedText
+) -> Response | None:
     """WordPress's duplicate (409) and flood (429 with Retry-After) checks; /score skips both."""
     svc = services(request)
     html = prefers_html(request)
     email_hash, ip = sender.email_hash, sender.ip
     if site.settings.reject_duplicates:
-        content = mask_contacts(draft.content).text  # stored text is masked: compare like with like
-        if await svc.store.find_duplicate(site.id, draft.post_id, draft.author, email_hash, content):
+        # Stored text is masked: compare like with like.
+        if await svc.store.find_duplicate(site.id, draft.post_id, draft.author, email_hash, masked.text):
             return error_response(
                 request, 409, {"comment": "is a duplicate: it looks as though you've already said that"}, html
             )
@@ -143,11 +155,12 @@ async def submit_comment(request: Request) -> Response:
         return checked
     site, draft, fields = checked
     sender = sender_of(request, draft)
-    refused = await _duplicate_or_flood(request, site, draft, sender)
+    masked = mask_contacts(draft.content)
+    refused = await _duplicate_or_flood(request, site, draft, sender, masked)
     if refused is not None:
         return refused
     svc = services(request)
-    result = await assess(svc, site, draft, fields, sender)
+    result = await assess(svc, site, draft, fields, sender, masked)
     vault = svc.vault
     scores = _scores_json(result.scored)
     comment_id = await svc.store.insert_comment(

@@ -24,6 +24,12 @@ if TYPE_CHECKING:
     from service.app import Services
 
 API = "api"
+MAX_ID = 2**63 - 1  # SQLite's largest integer; a larger id names no comment
+
+
+def comment_id_of(request: Request) -> int | None:
+    comment_id = int(request.path_params["comment_id"])
+    return comment_id if comment_id <= MAX_ID else None
 
 
 def history_json(history: AuthorHistory | None) -> dict[str, Any]:
@@ -99,8 +105,8 @@ async def comment_detail(request: Request) -> Response:
     if isinstance(who, Response):
         return who
     svc = services(request)
-    comment_id = request.path_params["comment_id"]
-    item = await svc.store.queue_item(comment_id)
+    comment_id = comment_id_of(request)
+    item = await svc.store.queue_item(comment_id) if comment_id is not None else None
     if item is None:
         return _not_found()
     histories = await histories_for(svc, [item])
@@ -143,9 +149,12 @@ async def decide_one(request: Request) -> Response:
     body = await _json_body(request)
     if isinstance(body, Response):
         return body
-    decision, errors = parse_decision(body, request.path_params["comment_id"])
+    comment_id = comment_id_of(request)
+    decision, errors = parse_decision(body, comment_id or 0)
     if decision is None:
         return JSONResponse({"errors": errors}, status_code=422)
+    if comment_id is None:
+        return _not_found()
     (outcome,) = await services(request).store.decide([decision], who.name, via=API)
     return outcome_response(outcome)
 
@@ -176,20 +185,22 @@ async def reveal_email(request: Request) -> Response:
     if isinstance(who, Response):
         return who
     svc = services(request)
-    found, email_enc = await svc.store.reveal_email(request.path_params["comment_id"], who.name)
+    comment_id = comment_id_of(request)
+    found, email_enc = await svc.store.reveal_email(comment_id, who.name) if comment_id else (False, None)
     if not found:
         return _not_found()
     address = svc.vault.decrypt(email_enc) if email_enc is not None else None
-    return JSONResponse(
-        {"id": request.path_params["comment_id"], "email": address}, headers={"Cache-Control": "no-store"}
-    )
+    return JSONResponse({"id": comment_id, "email": address}, headers={"Cache-Control": "no-store"})
 
 
 async def _set_ban(request: Request, banned: bool) -> Response:
     who = await authorize(request, "ban")
     if isinstance(who, Response):
         return who
-    return await change_ban(request, who, request.path_params["comment_id"], banned)
+    comment_id = comment_id_of(request)
+    if comment_id is None:
+        return _not_found()
+    return await change_ban(request, who, comment_id, banned)
 
 
 async def change_ban(request: Request, who: Moderator, comment_id: int, banned: bool) -> Response:
@@ -219,7 +230,7 @@ async def audit(request: Request) -> Response:
         return who
     raw_comment, raw_limit = request.query_params.get("comment", ""), request.query_params.get("limit", "100")
     errors = {}
-    if raw_comment and not raw_comment.isdigit():
+    if raw_comment and not (raw_comment.isdigit() and int(raw_comment) <= MAX_ID):
         errors["comment"] = "must be a comment id"
     if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 1000:
         errors["limit"] = "must be a whole number from 1 to 1000"

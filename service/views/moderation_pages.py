@@ -12,6 +12,7 @@ someone else).
 
 from __future__ import annotations
 
+import re
 import secrets
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -40,7 +41,7 @@ from service.moderation import (
 )
 from service.queue import ORDERS, STATUSES
 from service.views.common import services
-from service.views.moderation import histories_for, history_json, item_json, next_cursor, read_queue
+from service.views.moderation import histories_for, item_json, next_cursor, read_queue
 
 PAGE_PATH = "/moderation/"
 COOKIE_PATH = "/moderation"
@@ -57,6 +58,34 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "X-Content-Type-Options": "nosniff",
 }
+
+
+def highlight(content: str, reasons: list[str]) -> list[tuple[str, bool]]:
+    """The comment split into (text, highlighted) runs: the words the model named (`token:...`
+    reasons), the links when a link rule fired, and masked contact details. The template escapes
+    every run; only the `<mark>` around highlighted runs is markup."""
+    patterns = [
+        r"\s+".join(re.escape(word) for word in r.split(":", 1)[1].split())
+        for r in reasons
+        if r.startswith("token:") and r.split(":", 1)[1].strip()
+    ]
+    if any(r.startswith("links") for r in reasons):
+        patterns.append(r"(?:https?://|www\.)[^\s<>\"]+")
+    if any(r in ("email_in_text", "phone_in_text") for r in reasons):
+        patterns += [re.escape("[email hidden]"), re.escape("[phone hidden]")]
+    if not patterns:
+        return [(content, False)]
+    found = re.compile(r"(?<!\w)(?:" + "|".join(sorted(patterns, key=len, reverse=True)) + r")(?!\w)", re.I)
+    runs: list[tuple[str, bool]] = []
+    start = 0
+    for match in found.finditer(content):
+        if match.start() > start:
+            runs.append((content[start : match.start()], False))
+        runs.append((match.group(0), True))
+        start = match.end()
+    if start < len(content):
+        runs.append((content[start:], False))
+    return runs
 
 
 def _sessions(request: Request) -> Sessions:
@@ -131,7 +160,7 @@ async def queue_page(request: Request) -> Response:
             "next_query": next_query,
             "at": int(at) if at.isdigit() else 0,
             "notice": _notice(request.query_params),
-            "history_json": history_json,
+            "highlight": highlight,
         },
     )
 
@@ -181,6 +210,7 @@ async def sign_out(request: Request) -> Response:
     checked = await _signed_in_form(request)
     if isinstance(checked, Response):
         return checked
+    await services(request).store.record_audit(checked[0].name, "sign_out", None, {"via": WEB})
     response = RedirectResponse(PAGE_PATH, status_code=303)
     response.delete_cookie(SESSION_COOKIE, path=COOKIE_PATH)
     return response
@@ -208,8 +238,10 @@ async def act(request: Request) -> Response:
         action = str(form.get("decision", ""))
         ids = [i for i in (_int(str(v)) for v in form.getlist("ids")) if i is not None][:200]
         reason = str(form.get("reason", "")) or None
-    if not ids or action not in (*DECISIONS, "ban", "unban"):
+    if not ids or action not in (*DECISIONS, "ban", "unban", "reveal"):
         return _to_queue(back, problem="nothing", at=at)
+    if action == "reveal":
+        return await _reveal(request, moderator, ids[0], back)
     if action in ("ban", "unban"):
         if not moderator.may("ban"):
             return Response("forbidden", status_code=403)
@@ -235,3 +267,14 @@ ROUTES = [
     Route("/moderation/sign-out", sign_out, methods=["POST"]),
     Route("/moderation/act", act, methods=["POST"]),
 ]
+
+
+async def _reveal(request: Request, moderator: Moderator, comment_id: int, back: str) -> Response:
+    """An admin's "Reveal email": a page of its own (never a URL holding the address), recorded."""
+    if not moderator.may("reveal_email"):
+        return _render(request, "reveal.html", {"error": "Only an admin may reveal an email address."}, 403)
+    svc = services(request)
+    found, email_enc = await svc.store.reveal_email(comment_id, moderator.name)
+    address = svc.vault.decrypt(email_enc) if email_enc is not None else None
+    context = {"comment_id": comment_id, "email": address, "back": back, "found": found, "error": ""}
+    return _render(request, "reveal.html", context, 200 if found else 404)

@@ -1,0 +1,89 @@
+"""The store's fast paths: one-hand-off group commits, mixed batches, look-ups on the loop's thread."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from dataclasses import replace
+from pathlib import Path
+
+from service.store import NewComment
+from service.store.sqlite import SQLiteStore, utc_now
+
+
+def _comment(text: str, author: str = "A", email_hash: str | None = "h", parent: int | None = None) -> NewComment:
+    return NewComment(
+        site_id=1,
+        post_id="p",
+        parent_id=parent,
+        author=author,
+        email_enc=b"x",
+        email_hash=email_hash,
+        avatar_hash="a",
+        url="",
+        content=text,
+        content_enc=None,
+        status="approved",
+        spam_score=0.1,
+        toxicity_score=0.1,
+        scores_json="{}",
+        reasons_json="[]",
+        model_version="v",
+        ip=None,
+        user_agent=None,
+        created_at=utc_now(),
+    )
+
+
+def test_a_mixed_batch_keeps_every_good_write_and_isolates_the_bad_one(tmp_path: Path) -> None:
+    db = tmp_path / "c.db"
+
+    async def run() -> list[object]:
+        store = SQLiteStore(str(db))
+        await store.open()
+        try:
+            site = await store.default_site()
+            # Queued together, so the writer takes them as one batch: inserts (one-hand-off jobs), a
+            # settings update (an aiosqlite job) and an insert that breaks a foreign key.
+            return await asyncio.gather(
+                store.insert_comment(_comment("one")),
+                store.update_site(site.id, replace(site.settings, comment_max_links=7)),
+                store.insert_comment(_comment("bad parent", parent=999_999)),
+                store.insert_comment(_comment("two")),
+                return_exceptions=True,
+            )
+        finally:
+            await store.close()
+
+    one, updated, bad, two = asyncio.run(run())
+    assert isinstance(one, int) and isinstance(two, int) and updated is None
+    assert isinstance(bad, sqlite3.IntegrityError)
+    with sqlite3.connect(db) as conn:
+        assert [r[0] for r in conn.execute("SELECT content FROM comments ORDER BY id")] == ["one", "two"]
+        assert '"comment_max_links": 7' in conn.execute("SELECT settings FROM sites").fetchone()[0]
+
+
+def test_duplicates_and_history_are_found_by_author_or_email(tmp_path: Path) -> None:
+    async def run() -> tuple[object, ...]:
+        store = SQLiteStore(str(tmp_path / "c.db"))
+        await store.open()
+        try:
+            first = await store.insert_comment(_comment("same words", author="Ann", email_hash="e1"))
+            await store.insert_comment(_comment("pending words", author="Ann", email_hash="e1"))
+            return (
+                first,
+                await store.find_duplicate(1, "p", "Ann", "other", "same words"),  # same name
+                await store.find_duplicate(1, "p", "Someone", "e1", "same words"),  # same email
+                await store.find_duplicate(1, "p", "Someone", "e2", "same words"),  # neither
+                await store.find_duplicate(1, "q", "Ann", "e1", "same words"),  # another post
+                await store.author_history(1, "e1"),
+                (await store.default_site()).settings,
+            )
+        finally:
+            await store.close()
+
+    first, by_name, by_email, neither, other_post, history, settings = asyncio.run(run())
+    assert by_name == first and by_email == first
+    assert neither is None and other_post is None
+    assert history.approved == 2 and not history.banned  # type: ignore[attr-defined]
+    assert settings.flood_seconds == 0  # type: ignore[attr-defined]
