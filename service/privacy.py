@@ -79,6 +79,12 @@ class EmailVault:
         """Encrypts an original comment text that held contact details, so nothing sent is lost."""
         return self._fernet.encrypt(text.encode())
 
+    def decrypt_text(self, token: bytes) -> str | None:
+        try:
+            return self._fernet.decrypt(token).decode()
+        except InvalidToken:
+            return None
+
     def lookup_hash(self, address: str) -> str:
         """The keyed hash the store finds an address by (never an unsalted digest)."""
         return hmac.new(self._lookup_key, normalize_email(address).encode(), hashlib.sha256).hexdigest()

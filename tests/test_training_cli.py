@@ -35,9 +35,7 @@ def test_evaluate_prints_one_json_object(tmp_path: Path) -> None:
         '"Check out my channel and subscribe!!! http://promo.example",1\n',
         encoding="utf-8",
     )
-    result = run(
-        "evaluate", "--data", str(data), "--target", "spam", "--text-col", "comment", "--label-col", "label"
-    )
+    result = run("evaluate", "--data", str(data), "--target", "spam", "--text-col", "comment", "--label-col", "label")
     assert result.returncode == 0, result.stderr
     obj = json.loads(result.stdout)
     for key in (
@@ -83,8 +81,6 @@ def test_train_tiny_dataset_into_tmp_dir(tmp_path: Path) -> None:
         str(out),
         "--jobs",
         "1",
-        "--db",
-        "sqlite:///nowhere.db",
         "--data",
         str(extra),
         "--text-col",
@@ -93,7 +89,6 @@ def test_train_tiny_dataset_into_tmp_dir(tmp_path: Path) -> None:
         "is_spam",
     )
     assert result.returncode == 0, result.stderr
-    assert "moderator" in result.stderr  # --db is accepted and explained, not silently ignored
     summary = json.loads(result.stdout)
     artifact = Path(summary["artifact"])
     assert artifact.parent == out

@@ -51,9 +51,7 @@ def test_shipped_sets_load_with_groups() -> None:
     assert set(youtube.labels["spam"].tolist()) == {0, 1}
     jigsaw = load_jigsaw()
     assert {"kaggle_train", "kaggle_test_labeled"} == set(jigsaw.groups)
-    assert {"toxicity", "severe_toxicity", "obscene", "threat", "insult", "identity_attack"} <= set(
-        jigsaw.labels
-    )
+    assert {"toxicity", "severe_toxicity", "obscene", "threat", "insult", "identity_attack"} <= set(jigsaw.labels)
     davidson = load_davidson()
     assert set(davidson.groups) == {"hate", "offensive", "neither"}
     assert all(davidson.labels["toxicity"][davidson.groups == "neither"] == 0)

@@ -148,9 +148,7 @@ def load_youtube(directory: Path = YOUTUBE_DIR) -> LabeledSet:
             rows.append((record["CONTENT"], record["AUTHOR"], ""))
             labels.append(int(record["CLASS"]))
             groups.append(video)
-    return LabeledSet(
-        "youtube", rows, {"spam": np.asarray(labels, dtype=np.int8)}, np.asarray(groups, dtype=object)
-    )
+    return LabeledSet("youtube", rows, {"spam": np.asarray(labels, dtype=np.int8)}, np.asarray(groups, dtype=object))
 
 
 def load_jigsaw(path: Path = JIGSAW_FILE) -> LabeledSet:

@@ -141,13 +141,10 @@ def evaluate_file(
     return {"target": target, "model_version": classifier.version, "data": str(path), **result}
 
 
-def score_rows(
-    classifier: CommentClassifier, rows: Sequence[tuple[str, str, str]], batch: int = 512
-) -> np.ndarray:
+def score_rows(classifier: CommentClassifier, rows: Sequence[tuple[str, str, str]], batch: int = 512) -> np.ndarray:
     """Probabilities of every head for many rows, in batches (shape ``(n, len(HEADS))``)."""
     out = [
-        classifier.probabilities([CommentInput(*r) for r in rows[i : i + batch]])
-        for i in range(0, len(rows), batch)
+        classifier.probabilities([CommentInput(*r) for r in rows[i : i + batch]]) for i in range(0, len(rows), batch)
     ]
     return np.vstack(out) if out else np.zeros((0, len(HEADS)))
 

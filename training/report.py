@@ -113,12 +113,8 @@ def youtube_leave_one_video_out(sources: Sources, config: TrainConfig, out: Path
         "folds": folds,
         "mean_roc_auc": round(float(np.mean([f["roc_auc"] for f in folds])), 4),
         "mean_accuracy_at_0.5": round(float(np.mean([f["accuracy_at_0.5"] for f in folds])), 4),
-        "mean_precision_at_refuse_above": round(
-            float(np.mean([f["refuse_above"]["precision"] for f in folds])), 4
-        ),
-        "mean_recall_at_approve_below": round(
-            float(np.mean([f["approve_below"]["recall"] for f in folds])), 4
-        ),
+        "mean_precision_at_refuse_above": round(float(np.mean([f["refuse_above"]["precision"] for f in folds])), 4),
+        "mean_recall_at_approve_below": round(float(np.mean([f["approve_below"]["recall"] for f in folds])), 4),
         "plot": _plot(f"YouTube leave-one-video-out ({label})", y, scores, out, None),
     }
 
@@ -148,9 +144,7 @@ def spam_false_alarms(sources: Sources, config: TrainConfig) -> dict:
         result[name] = {
             "n": int(X.shape[0]),
             "share_refused (>= refuse_above)": round(float(np.mean(scores >= thresholds["refuse_above"])), 4),
-            "share_not_approved (>= approve_below)": round(
-                float(np.mean(scores >= thresholds["approve_below"])), 4
-            ),
+            "share_not_approved (>= approve_below)": round(float(np.mean(scores >= thresholds["approve_below"])), 4),
             "median_score": round(float(np.median(scores)), 4),
         }
     return result
@@ -304,8 +298,7 @@ def _markdown(results: dict) -> str:
             f"{_fmt(variant['mean_precision_at_refuse_above'])}, mean recall at approve_below "
             f"{_fmt(variant['mean_recall_at_approve_below'])}.",
             "",
-            "| held-out video | n | spam | ROC AUC | AP | accuracy@0.5 | P@refuse | R@refuse | P@approve | "
-            "R@approve |",
+            "| held-out video | n | spam | ROC AUC | AP | accuracy@0.5 | P@refuse | R@refuse | P@approve | R@approve |",
             "|---|---|---|---|---|---|---|---|---|---|",
         ]
         for f in variant["folds"]:
@@ -360,8 +353,7 @@ def _markdown(results: dict) -> str:
     ]
     for name, r in results["toxicity"]["attributes on jigsaw_test"].items():
         lines.append(
-            f"| {name} | {r['n']} | {r['positives']} | {_fmt(r['roc_auc'])} | "
-            f"{_fmt(r['average_precision'])} |"
+            f"| {name} | {r['n']} | {r['positives']} | {_fmt(r['roc_auc'])} | {_fmt(r['average_precision'])} |"
         )
     lines += [
         "",

@@ -52,8 +52,11 @@ def advise(
         positives = np.sort(scores[y == 1])
         approve_below = float(positives[int(0.1 * len(positives))]) if len(positives) else 0.5
     approve_below = min(approve_below, refuse_above)
-    return {"approve_below": round(approve_below, 4), "refuse_above": round(refuse_above, 4),
-            **outcome(y, scores, approve_below, refuse_above)}
+    return {
+        "approve_below": round(approve_below, 4),
+        "refuse_above": round(refuse_above, 4),
+        **outcome(y, scores, approve_below, refuse_above),
+    }
 
 
 def outcome(y: np.ndarray, scores: np.ndarray, approve_below: float, refuse_above: float) -> dict[str, Any]:

@@ -61,6 +61,7 @@ class TrainConfig:
     seed: int = 0
     n_jobs: int = 2
     max_rows_per_source: int | None = None  # subsample each source (tests, quick experiments)
+    youtube_exclude: tuple[str, ...] = ()  # videos left out entirely (to simulate an unseen site)
 
 
 @dataclass
@@ -92,16 +93,18 @@ def _subsample(data: LabeledSet, limit: int | None, seed: int, min_positives: in
     return data.subset(np.sort(np.concatenate([forced, extra]).astype(int)))
 
 
+def _without_videos(youtube: LabeledSet, videos: tuple[str, ...]) -> LabeledSet:
+    return youtube.subset(~np.isin(youtube.groups, list(videos))) if videos else youtube
+
+
 def load_sources(config: TrainConfig, extras: list[LabeledSet] | None = None) -> Sources:
     """Load the shipped sets (subsampled if the config says so) and split Jigsaw train/test."""
     jigsaw = load_jigsaw()
     limit, seed = config.max_rows_per_source, config.seed
     return Sources(
-        youtube=_subsample(load_youtube(), limit, seed),
+        youtube=_subsample(_without_videos(load_youtube(), config.youtube_exclude), limit, seed),
         jigsaw_train=_subsample(jigsaw.subset(jigsaw.groups == "kaggle_train", "jigsaw_train"), limit, seed),
-        jigsaw_test=_subsample(
-            jigsaw.subset(jigsaw.groups == "kaggle_test_labeled", "jigsaw_test"), limit, seed
-        ),
+        jigsaw_test=_subsample(jigsaw.subset(jigsaw.groups == "kaggle_test_labeled", "jigsaw_test"), limit, seed),
         davidson=_subsample(load_davidson(), limit, seed),
         extras=list(extras or []),
     )
@@ -125,9 +128,7 @@ def featurize(
     return sp.vstack(parts, format="csr")
 
 
-def featurize_sources(
-    sources: Sources, features: Pipeline, n_jobs: int, progress: Progress | None = None
-) -> None:
+def featurize_sources(sources: Sources, features: Pipeline, n_jobs: int, progress: Progress | None = None) -> None:
     for data in sources.all_sets():
         if data.name not in sources.matrices:
             if progress:
@@ -145,9 +146,7 @@ def spam_estimator(config: TrainConfig) -> LogisticRegression:
     return LogisticRegression(C=config.spam_C, solver="liblinear")
 
 
-def make_splits(
-    y: np.ndarray, groups: np.ndarray | None, folds: int, seed: int
-) -> list[tuple[np.ndarray, np.ndarray]]:
+def make_splits(y: np.ndarray, groups: np.ndarray | None, folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
     """Held-out folds: whole groups when there are enough of them, else stratified by label."""
     folds = max(2, min(folds, int(np.bincount(y).min()) if len(np.unique(y)) > 1 else 2))
     if groups is not None and len(np.unique(groups)) >= 2:
@@ -232,14 +231,14 @@ def spam_data(sources: Sources, config: TrainConfig, youtube_rows: np.ndarray | 
         counts["jigsaw_train_as_ham"] = {"rows": n, "spam": 0}
     for extra in sources.extras:
         if "spam" in extra.labels:
-            parts.append((sources.matrices[extra.name], extra.labels["spam"], 1.0, extra.groups, True))
+            # A site's own labels carry a per-row weight (its voice counts more than public data).
+            weight = extra.extra.get("weight", 1.0)
+            parts.append((sources.matrices[extra.name], extra.labels["spam"], weight, extra.groups, True))
             counts[extra.name] = {"rows": len(extra), "spam": int(extra.labels["spam"].sum())}
     return _stack(parts, counts)
 
 
-def toxicity_data(
-    sources: Sources, config: TrainConfig, label: str = "toxicity", davidson: bool = True
-) -> HeadData:
+def toxicity_data(sources: Sources, config: TrainConfig, label: str = "toxicity", davidson: bool = True) -> HeadData:
     """Jigsaw train (+ Davidson at ``davidson_weight`` for ``toxicity``) + operator toxicity labels."""
     jt = sources.jigsaw_train
     natural = jt.extra.get("natural_rate", np.ones(len(jt), dtype=bool))
@@ -268,7 +267,7 @@ def toxicity_data(
                     (
                         sources.matrices[extra.name],
                         extra.labels["toxicity"],
-                        1.0,
+                        extra.extra.get("weight", 1.0),
                         extra.groups,
                         np.ones(len(extra), dtype=bool),
                     )
@@ -307,10 +306,7 @@ def train(
     plan: list[tuple[str, Callable[[], HeadData], float | None]] = [
         ("spam", lambda: spam_data(sources, config), None),
         ("toxicity", lambda: toxicity_data(sources, config), config.toxicity_alpha),
-        *[
-            (name, partial(toxicity_data, sources, config, label=name), config.attribute_alpha)
-            for name in ATTRIBUTES
-        ],
+        *[(name, partial(toxicity_data, sources, config, label=name), config.attribute_alpha) for name in ATTRIBUTES],
     ]
     for name, build, alpha in plan:
         data = build()
