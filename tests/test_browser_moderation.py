@@ -10,18 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import io
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from conftest import comment_fields
+from conftest import comment_fields, start_server
 
 from service.cli import main
 
@@ -41,12 +36,6 @@ POST = "browser-vote"
 QUEUE_SIZE = 50
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def moderated_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """A served database with a moderator token and a default site that holds every comment."""
@@ -58,28 +47,8 @@ def moderated_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple
                     + ["--set", "toxicity_thresholds=0,1", "--set", "flood_seconds=0"]) == 0  # fmt: skip
         assert main(["token", "create", "--role", "moderator", "--name", "keyboard-kim", "--db", db]) == 0
     token = out.getvalue().strip().splitlines()[-1]
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COMMENTS_")}
     log = (folder / "server.log").open("w")  # a file, not a pipe nobody reads: a full pipe would stall the server
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "service", "serve", "--port", str(port), "--db", db],
-        cwd=folder,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    else:
-        proc.kill()
-        pytest.fail("the server did not start: " + (folder / "server.log").read_text())
+    base, proc = start_server(folder, db, log)
     yield base, token
     proc.terminate()
     proc.wait(timeout=20)

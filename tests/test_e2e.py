@@ -3,51 +3,20 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from conftest import PROBE_EMAIL, comment_fields
+from conftest import PROBE_EMAIL, comment_fields, start_server
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, Path, subprocess.Popen[str]]]:
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COMMENTS_")}
-    env["COMMENTS_LOG_FORMAT"] = "json"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "service", "serve", "--port", str(port), "--db", str(tmp_path / "comments.db")],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(base + "/", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail("the server did not start: " + (proc.stdout.read() if proc.stdout else ""))
+    base, proc = start_server(tmp_path, str(tmp_path / "comments.db"), subprocess.PIPE, {"COMMENTS_LOG_FORMAT": "json"})
     yield base, tmp_path, proc
     if proc.poll() is None:
         proc.terminate()

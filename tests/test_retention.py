@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from conftest import stored_comment
 from starlette.testclient import TestClient
 
 from service.app import create_app
@@ -25,23 +26,9 @@ NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
 def comment_created(days_ago: float, now: datetime = NOW) -> NewComment:
     created = (now - timedelta(days=days_ago)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    return NewComment(
-        site_id=1,
+    return stored_comment(
         post_id="retention",
-        parent_id=None,
-        author="Reader",
-        email_enc=None,
-        email_hash=None,
-        avatar_hash=None,
-        url="",
         content=f"written {days_ago} days ago",
-        content_enc=None,
-        status="approved",
-        spam_score=0.1,
-        toxicity_score=0.1,
-        scores_json="{}",
-        reasons_json="[]",
-        model_version="test",
         ip="203.0.113.9",
         user_agent="RetentionProbe/1.0",
         created_at=created,

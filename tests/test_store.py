@@ -7,35 +7,16 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from conftest import stored_comment
 
 from service.sites import SiteSettings
 from service.store import NewComment, make_store
 from service.store.migrations import SCHEMA_VERSION
-from service.store.sqlite import SQLiteStore, utc_now
+from service.store.sqlite import SQLiteStore
 
 
 def _comment(site_id: int, text: str, parent: int | None = None) -> NewComment:
-    return NewComment(
-        site_id=site_id,
-        post_id="p",
-        parent_id=parent,
-        author="A",
-        email_enc=b"x",
-        email_hash="h",
-        avatar_hash="a",
-        url="",
-        content=text,
-        content_enc=None,
-        status="approved",
-        spam_score=0.1,
-        toxicity_score=0.1,
-        scores_json="{}",
-        reasons_json="[]",
-        model_version="v",
-        ip="127.0.0.1",
-        user_agent="ua",
-        created_at=utc_now(),
-    )
+    return stored_comment(site_id=site_id, content=text, parent_id=parent, email_enc=b"x", email_hash="h")
 
 
 def test_schema_is_migrated_once_and_default_site_made(tmp_path: Path) -> None:

@@ -7,31 +7,21 @@ import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
+from conftest import stored_comment
+
 from service.store import NewComment
-from service.store.sqlite import SQLiteStore, utc_now
+from service.store.sqlite import SQLiteStore
 
 
 def _comment(text: str, author: str = "A", email_hash: str | None = "h", parent: int | None = None) -> NewComment:
-    return NewComment(
-        site_id=1,
-        post_id="p",
-        parent_id=parent,
-        author=author,
-        email_enc=b"x",
-        email_hash=email_hash,
-        avatar_hash="a",
-        url="",
+    return stored_comment(
         content=text,
-        content_enc=None,
-        status="approved",
-        spam_score=0.1,
-        toxicity_score=0.1,
-        scores_json="{}",
-        reasons_json="[]",
+        author=author,
+        email_hash=email_hash,
+        parent_id=parent,
+        email_enc=b"x",
+        avatar_hash="a",
         model_version="v",
-        ip=None,
-        user_agent=None,
-        created_at=utc_now(),
     )
 
 
