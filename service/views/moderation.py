@@ -141,14 +141,23 @@ def outcome_response(outcome: DecisionOutcome) -> Response:
     return JSONResponse(outcome.to_json(), status_code=status)
 
 
-async def decide_one(request: Request) -> Response:
-    """`POST /moderation/comments/{id}/decision` with `{"decision", "reason"?, "expected_status"?}`."""
+async def _decider_and_body(request: Request) -> tuple[Any, Any] | Response:
+    """Who may decide, and the JSON body they sent; or the 401/403/413/422 answer."""
     who = await authorize(request, "decide")
     if isinstance(who, Response):
         return who
     body = await _json_body(request)
     if isinstance(body, Response):
         return body
+    return who, body
+
+
+async def decide_one(request: Request) -> Response:
+    """`POST /moderation/comments/{id}/decision` with `{"decision", "reason"?, "expected_status"?}`."""
+    checked = await _decider_and_body(request)
+    if isinstance(checked, Response):
+        return checked
+    who, body = checked
     comment_id = comment_id_of(request)
     decision, errors = parse_decision(body, comment_id or 0)
     if decision is None:
@@ -165,12 +174,10 @@ async def decide_many(request: Request) -> Response:
     Each decision stands alone: a conflict on one does not stop the others; `results` says what
     happened to each.
     """
-    who = await authorize(request, "decide")
-    if isinstance(who, Response):
-        return who
-    body = await _json_body(request)
-    if isinstance(body, Response):
-        return body
+    checked = await _decider_and_body(request)
+    if isinstance(checked, Response):
+        return checked
+    who, body = checked
     decisions, errors = parse_bulk(body)
     if errors:
         return JSONResponse({"errors": errors}, status_code=422)
