@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from training.evaluate import at_threshold, binary_metrics, choose_thresholds
+from training.evaluate import EVALUATION_KEYS, at_threshold, binary_metrics, choose_thresholds
 
 
 def synthetic(n: int = 2000, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -34,17 +34,7 @@ def test_unreachable_precision_is_reported() -> None:
 def test_binary_metrics_keys() -> None:
     y, scores = synthetic()
     m = binary_metrics(y, scores, {"approve_below": 0.4, "refuse_above": 0.8})
-    for key in (
-        "n",
-        "positives",
-        "roc_auc",
-        "average_precision",
-        "precision",
-        "recall",
-        "f1",
-        "approve_below",
-        "refuse_above",
-    ):
+    for key in EVALUATION_KEYS:
         assert key in m
     assert m["precision"] == m["approve_below"]["precision"]
     assert m["n"] == len(y) and m["positives"] == int(y.sum())

@@ -18,6 +18,19 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 from model.classifier import HEADS, CommentClassifier, CommentInput, load_classifier
 from training.datasets import load_labeled_file
 
+# The keys `python -m training evaluate` promises (the contract's list, plus both thresholds).
+EVALUATION_KEYS = (
+    "n",
+    "positives",
+    "roc_auc",
+    "average_precision",
+    "precision",
+    "recall",
+    "f1",
+    "approve_below",
+    "refuse_above",
+)
+
 
 def at_threshold(y: np.ndarray, scores: np.ndarray, threshold: float) -> dict[str, float]:
     """Precision, recall and F1 when ``score >= threshold`` counts as positive."""

@@ -29,6 +29,7 @@ from model.features import make_feature_pipeline  # noqa: E402
 from training.evaluate import binary_metrics, choose_thresholds  # noqa: E402
 from training.progress import Progress  # noqa: E402
 from training.train import (  # noqa: E402
+    HeadData,
     PlattCalibratedClassifier,
     Sources,
     TrainConfig,
@@ -56,6 +57,20 @@ def _thresholds_from(head: PlattCalibratedClassifier, y: np.ndarray, rows: np.nd
     held_out = head.calibrate(head.oof_decision_)
     rows = rows if rows.any() else np.ones(len(y), dtype=bool)
     return choose_thresholds(y[rows], held_out[rows])
+
+
+def _fit_spam(data: HeadData, config: TrainConfig) -> tuple[PlattCalibratedClassifier, dict]:
+    """The spam head as training fits it, with the thresholds its own held-out folds give."""
+    head = fit_head(
+        data.X,
+        data.y,
+        alpha=None,
+        config=config,
+        groups=data.groups,
+        weights=data.weights,
+        calibration_rows=data.threshold_rows,
+    )
+    return head, _thresholds_from(head, data.y, data.threshold_rows)
 
 
 def _plot(name: str, y: np.ndarray, scores: np.ndarray, out: Path, thresholds: dict | None) -> str:
@@ -92,16 +107,7 @@ def youtube_leave_one_video_out(sources: Sources, config: TrainConfig, out: Path
     for video in sorted(np.unique(yt.groups)):
         held = yt.groups == video
         data = spam_data(sources, config, youtube_rows=np.flatnonzero(~held))
-        head = fit_head(
-            data.X,
-            data.y,
-            alpha=None,
-            config=config,
-            groups=data.groups,
-            weights=data.weights,
-            calibration_rows=data.threshold_rows,
-        )
-        thresholds = _thresholds_from(head, data.y, data.threshold_rows)
+        head, thresholds = _fit_spam(data, config)
         y = yt.labels["spam"][held].astype(int)
         scores = head.predict_proba(sources.matrices[yt.name][held])[:, 1]
         folds.append({"video": str(video), **binary_metrics(y, scores, thresholds)})
@@ -123,16 +129,7 @@ def spam_false_alarms(sources: Sources, config: TrainConfig) -> dict:
     """Spam head trained on all YouTube (+ extra ham per config): how much clean text from other
     sources it would refuse or queue. None of these rows is spam and none was trained on."""
     data = spam_data(sources, config)
-    head = fit_head(
-        data.X,
-        data.y,
-        alpha=None,
-        config=config,
-        groups=data.groups,
-        weights=data.weights,
-        calibration_rows=data.threshold_rows,
-    )
-    thresholds = _thresholds_from(head, data.y, data.threshold_rows)
+    head, thresholds = _fit_spam(data, config)
     result: dict = {"thresholds": thresholds}
     davidson_neither = sources.davidson.groups == "neither"
     for name, X in (
