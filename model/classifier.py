@@ -15,10 +15,10 @@ handful of numpy operations. ``tests/test_model_classifier.py`` checks both path
 
 from __future__ import annotations
 
-import heapq
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property, partial
 from pathlib import Path
 
 import joblib
@@ -30,6 +30,7 @@ from model.calibration import PlattCalibratedClassifier
 from model.features import (
     ENGINEERED_FEATURES,
     FeatureParts,
+    HashingLayout,
     block_sizes,
     sparse_parts,
 )
@@ -54,7 +55,13 @@ class Scores:
     spam: float  # calibrated probability in [0, 1]
     toxicity: float  # calibrated probability in [0, 1]
     attributes: dict[str, float]  # severe_toxicity, obscene, threat, insult, identity_attack
-    signals: tuple[str, ...]  # strongest positive contributors toward spam / toxicity
+    # Names the strongest positive contributors toward spam / toxicity. Called only when someone
+    # reads `signals`: the service names them for held and refused comments only.
+    explain: Callable[[], tuple[str, ...]] = field(default=tuple, repr=False, compare=False)
+
+    @cached_property
+    def signals(self) -> tuple[str, ...]:
+        return self.explain()
 
 
 def _linear_head(pipeline: Pipeline) -> tuple[np.ndarray, float, float, float]:
@@ -87,23 +94,21 @@ class CommentClassifier:
         self._intercepts = np.array([p[1] for p in parts])
         self._a = np.array([p[2] for p in parts])
         self._b = np.array([p[3] for p in parts])
+        self._layout = HashingLayout.of(self.features)
         self._n_char, self._n_word, n_eng = block_sizes(self.features)
         self._eng_offset = self._n_char + self._n_word
         self._eng_weights = self._weights[self._eng_offset : self._eng_offset + n_eng]
         self._word_weights = self._weights[self._n_char : self._eng_offset]
-        self._eng_weight_lists = [self._eng_weights[:, h].tolist() for h in range(len(HEADS))]
 
     def decision(self, items: Sequence[CommentInput]) -> tuple[np.ndarray, FeatureParts]:
         """Raw linear scores, shape ``(len(items), len(HEADS))``, plus the features they came from."""
         rows = [(it.text or "", it.author or "", it.url or "") for it in items]
-        parts = sparse_parts(self.features, rows)
+        parts = sparse_parts(self._layout, rows)
         out = parts.engineered @ self._eng_weights + self._intercepts
         if len(rows) == 1:
             out[0] += parts.values @ self._weights[parts.cols]
         else:
-            matrix = sp.csr_matrix(
-                (parts.values, (parts.docs, parts.cols)), shape=(len(rows), self._eng_offset)
-            )
+            matrix = sp.csr_matrix((parts.values, parts.cols, parts.indptr), shape=(len(rows), self._eng_offset))
             out += matrix @ self._weights[: self._eng_offset]
         return out, parts
 
@@ -120,51 +125,41 @@ class CommentClassifier:
             return []
         decision, parts = self.decision(items)
         probs = self._calibrate(decision)
-        term_starts = np.searchsorted(parts.term_docs, np.arange(len(items) + 1))
         results = []
         for i, row in enumerate(probs.tolist()):
-            head = 0 if row[0] >= row[1] else 1
             results.append(
                 Scores(
                     spam=row[0],
                     toxicity=row[1],
                     attributes=dict(zip(ATTRIBUTES, row[2:], strict=True)),
-                    signals=self._signals(head, parts, i, term_starts[i], term_starts[i + 1]),
+                    explain=partial(self._signals, 0 if row[0] >= row[1] else 1, parts, i),
                 )
             )
         return results
 
-    def _signals(self, head: int, parts: FeatureParts, i: int, lo: int, hi: int) -> tuple[str, ...]:
+    def _signals(self, head: int, parts: FeatureParts, i: int) -> tuple[str, ...]:
         """Strongest positive contributors (coefficient x value) toward ``head`` (0 spam, 1 toxicity).
 
         Word n-grams are named ``token:<term>``; engineered features by name. Character n-grams
         are not named: one n-gram alone explains nothing to a moderator.
         """
-        candidates: list[tuple[float, str]] = []
-        # Plain Python for the explanation: a few dozen numbers, where numpy's per-call overhead
-        # would cost more than the arithmetic.
-        for name, value, weight in zip(
-            ENGINEERED_FEATURES, parts.engineered[i].tolist(), self._eng_weight_lists[head], strict=True
-        ):
-            if value * weight > 0:
-                candidates.append((value * weight, name))
-        if hi > lo:
-            cols = parts.term_cols[lo:hi].tolist()
-            contrib = self._word_weights[parts.term_cols[lo:hi], head].tolist()
-            best = heapq.nlargest(2 * MAX_SIGNALS, range(len(contrib)), key=contrib.__getitem__)
-            tokens = parts.tokens[i]
-            n_tokens = len(tokens)
-            seen: set[int] = set()
-            for j in best:
+        candidates: list[tuple[float, str]] = [
+            (contribution, name)
+            for name, contribution in zip(
+                ENGINEERED_FEATURES, (parts.engineered[i] * self._eng_weights[:, head]).tolist(), strict=True
+            )
+            if contribution > 0
+        ]
+        terms = np.flatnonzero(parts.terms.docs == i)
+        if len(terms):
+            cols = parts.terms.cols[terms]
+            # A term's contribution: weight x its count / the doc's word-block length.
+            unique, first, counts = np.unique(cols, return_index=True, return_counts=True)
+            contrib = self._word_weights[unique, head] * counts / parts.word_norms[i]
+            for j in np.argsort(-contrib)[:MAX_SIGNALS].tolist():
                 if contrib[j] <= 0:
                     break
-                if cols[j] in seen:
-                    continue
-                seen.add(cols[j])
-                # Terms are the doc's unigrams then its bigrams (word_terms order).
-                term = tokens[j] if j < n_tokens else f"{tokens[j - n_tokens]} {tokens[j - n_tokens + 1]}"
-                # Contribution = weight x count / the doc's word-block length.
-                candidates.append((contrib[j] * cols.count(cols[j]) / parts.word_norms[i], f"token:{term}"))
+                candidates.append((float(contrib[j]), f"token:{parts.term_text(int(terms[first[j]]))}"))
         candidates.sort(reverse=True)
         return tuple(name for _, name in candidates[:MAX_SIGNALS])
 
