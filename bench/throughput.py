@@ -12,7 +12,9 @@ noisy: the target is the ratio, not an absolute figure.
 Progress goes to stderr; the last line of stdout is one JSON object: `rps`, `p50_ms`, `p99_ms`,
 `errors` (non-201 answers plus socket errors and timeouts), `bare_rps`, `ratio` (rps / bare_rps),
 `peak_rss_mb` (the service process's high-water mark), `answered_201` and `rows_stored` (rows in
-the database after the run; warm-up included in both), and a few more details.
+the database after the run; warm-up included in both), `cpu_ms_per_request` and
+`bare_cpu_ms_per_request` (each server's CPU time per request over the measured rounds) and
+`cpu_ratio` (bare over service: steadier than `ratio` on a busy machine), and a few more details.
 
 wrk comes from Debian's packages: if it is missing and we run as root, `apt-get install -y wrk`.
 """
@@ -139,6 +141,12 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
             proc.wait()
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system, every thread) the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def peak_rss_mb(pid: int) -> float:
     """The process's resident-set high-water mark (VmHWM), in MiB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -253,10 +261,16 @@ def main(argv: list[str] | None = None) -> int:
             slice_s = max(1, round(args.seconds / rounds))
             bare_runs: list[dict[str, Any]] = []
             runs: list[dict[str, Any]] = []
+            # CPU time each server spends per request: unlike rates, hardly moved by a neighbour's load.
+            bare_cpu = service_cpu = 0.0
             for r in range(1, rounds + 1):
                 wrk_args = (bodies, slice_s, args.connections, args.threads)
+                before = cpu_seconds(bare.pid)
                 bare_runs.append(run_wrk(wrk, bare_url, *wrk_args, f"bare-{r}"))
+                bare_cpu += cpu_seconds(bare.pid) - before
+                before = cpu_seconds(service.pid)
                 runs.append(run_wrk(wrk, url, *wrk_args, f"service-{r}"))
+                service_cpu += cpu_seconds(service.pid) - before
                 b_rps = bare_runs[-1]["requests"] / (bare_runs[-1]["duration_us"] / 1e6)
                 s_rps = runs[-1]["requests"] / (runs[-1]["duration_us"] / 1e6)
                 log(
@@ -294,6 +308,11 @@ def main(argv: list[str] | None = None) -> int:
             "rps_rounds": result["rps_rounds"],
             "bare_rps_rounds": bare_result["rps_rounds"],
             "bare_p99_ms": round(bare_result["p99_us"] / 1000, 2),
+            # CPU milliseconds per answered request (all threads; the service's SQLite writer thread
+            # included), and the bare app's over the service's: a ratio a shared machine barely moves.
+            "cpu_ms_per_request": round(service_cpu * 1000 / max(result["requests"], 1), 3),
+            "bare_cpu_ms_per_request": round(bare_cpu * 1000 / max(bare_result["requests"], 1), 3),
+            "cpu_ratio": round(bare_cpu * result["requests"] / max(service_cpu * bare_result["requests"], 1e-9), 3),
             "statuses_other_than_201": result["statuses"],
             "stored_by_status": by_status,
             "seconds": args.seconds,

@@ -20,11 +20,11 @@ from starlette.templating import Jinja2Templates
 from model.registry import ModelRegistry
 from service.auth import Sessions
 from service.client_ip import Network, parse_trusted_proxies
-from service.cors import SiteCorsMiddleware
+from service.edge import EdgeMiddleware
 from service.flood import FloodGuard
 from service.form_token import FormTokens
-from service.logs import RequestLogMiddleware
-from service.metrics import Metrics, MetricsMiddleware, metrics_endpoint
+from service.heap import freeze_heap
+from service.metrics import Metrics, metrics_endpoint
 from service.model_watch import start_model_watch, stop_model_watch
 from service.privacy import EmailVault, derive_key, load_or_create_master_key
 from service.retention import start_daily_purge, stop_daily_purge
@@ -52,8 +52,12 @@ class Services:
     trusted_proxies: tuple[Network, ...]
 
 
-def create_app(settings: Settings, scorer: Scorer | None = None) -> Starlette:
-    """Builds the service. A preloaded `scorer` lets tests share one loaded model between apps."""
+def create_app(settings: Settings, scorer: Scorer | None = None, owns_process: bool = False) -> Starlette:
+    """Builds the service. A preloaded `scorer` lets tests share one loaded model between apps.
+
+    `owns_process`: the app is the only one in its process (`serve`), so it may tune the garbage
+    collector for it (see service/heap.py); tests building many apps leave it off.
+    """
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     master_key = load_or_create_master_key(settings.secret_key, settings.data_dir)
     vault = EmailVault(master_key)
@@ -72,7 +76,10 @@ def create_app(settings: Settings, scorer: Scorer | None = None) -> Starlette:
         # served (the shipped model until one is promoted) and followed while running.
         registry = ModelRegistry(settings.model_registry_dir)
         loaded = scorer or Scorer.from_dir(settings.model_dir or registry.current_path())
-        watcher = None if settings.model_dir else start_model_watch(loaded, registry, settings.model_poll_seconds)
+        on_switch = freeze_heap if owns_process else None
+        watcher = (
+            None if settings.model_dir else start_model_watch(loaded, registry, settings.model_poll_seconds, on_switch)
+        )
         log.info("model %s loaded; store %s open", loaded.version, type(store).__name__)
         app.state.services = Services(
             settings=settings,
@@ -87,6 +94,8 @@ def create_app(settings: Settings, scorer: Scorer | None = None) -> Starlette:
         # Privacy rule 6 without cron: purge old IP addresses and user agents daily.
         purger = start_daily_purge(store, settings.retention_days, on_purged=metrics.purged.inc)
         app.state.retention_task = purger
+        if owns_process:
+            freeze_heap()  # the model and the app are loaded: out of every later collection
         try:
             yield
         finally:
@@ -95,11 +104,12 @@ def create_app(settings: Settings, scorer: Scorer | None = None) -> Starlette:
             await store.close()
 
     routes = [
+        # The router tries routes in order: the busiest first (every path here is distinct).
+        Route("/comments", comments.submit_comment, methods=["POST"]),
         Route("/", pages.home, methods=["GET"]),
         Route("/articles/{post_id}", pages.article, methods=["GET"]),
         Route("/awaiting-moderation", pages.awaiting_moderation, methods=["GET"]),
         Route("/avatars/{avatar}.svg", pages.avatar, methods=["GET"]),
-        Route("/comments", comments.submit_comment, methods=["POST"]),
         Route("/score", comments.score_comment, methods=["POST"]),
         Route("/form-token", pages.form_token, methods=["GET"]),
         Route("/posts/{post_id}/comments", posts.list_comments, methods=["GET"]),
@@ -116,11 +126,8 @@ def create_app(settings: Settings, scorer: Scorer | None = None) -> Starlette:
     ]
     app = Starlette(
         routes=routes,
-        middleware=[
-            Middleware(RequestLogMiddleware),
-            Middleware(MetricsMiddleware, metrics=metrics),
-            Middleware(SiteCorsMiddleware),
-        ],
+        # One middleware for request ids, CORS, metrics and the access log (see service/edge.py).
+        middleware=[Middleware(EdgeMiddleware, metrics=metrics)],
         exception_handlers={HTTPException: _http_error, Exception: _server_error},
         lifespan=lifespan,
     )

@@ -80,10 +80,12 @@ def serve(settings: Settings) -> int:
     import uvicorn
 
     from service.app import create_app
+    from service.heap import tune_collector
     from service.logs import configure_logging
 
     configure_logging(settings.log_format, settings.log_level)
-    app = create_app(settings)
+    tune_collector()
+    app = create_app(settings, owns_process=True)
     # One worker process: SQLite has a single writer, and the app batches its writes itself.
     uvicorn.run(
         app,

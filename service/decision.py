@@ -8,6 +8,7 @@ stricter, never publish what a score holds.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from service.rules import RuleHit
@@ -30,11 +31,15 @@ def decide(
     spam_thresholds: Thresholds,
     toxicity_thresholds: Thresholds,
     rule_hits: list[RuleHit],
-    signals: tuple[str, ...] = (),
+    signals: Sequence[str] | Callable[[], Sequence[str]] = (),
     trusted: bool = False,
 ) -> Decision:
     """`trusted`: the author has earlier approved comments, so a spam score in the middle band alone
-    does not hold them (a toxicity score, a rule hit or a refusing score still does)."""
+    does not hold them (a toxicity score, a rule hit or a refusing score still does).
+
+    `signals` may be a function giving them: the model's explanation costs about as much as its
+    scores, and is only asked for when the comment is held or refused.
+    """
     reasons: list[str] = []
     refused = held = False
     for name, score, limits in (
@@ -57,5 +62,6 @@ def decide(
     status = SPAM if refused else PENDING if held else APPROVED
     if status != APPROVED:
         # Moderators see why: the model's strongest signals follow the rule and score reasons.
-        reasons.extend(s for s in signals[:MAX_SIGNALS] if s not in reasons)
+        named = signals() if callable(signals) else signals
+        reasons.extend(s for s in named[:MAX_SIGNALS] if s not in reasons)
     return Decision(status=status, reasons=tuple(reasons))

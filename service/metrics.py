@@ -3,7 +3,7 @@
 Labels carry route templates (`/posts/{post_id}/comments`), methods, status codes and decision
 statuses only: never a raw path, an email, an IP address, a user agent or comment text.
 
-The comment path reaches the app's metrics through a context variable that the middleware sets
+The comment path reaches the app's metrics through a context variable that `service/edge.py` sets
 for each request, so `record_decision(status)` and the scorer's timing need no app handle and cost
 a context look-up when no app is listening (scripts, training).
 """
@@ -11,7 +11,6 @@ a context look-up when no app is listening (scripts, training).
 from __future__ import annotations
 
 import contextvars
-import time
 
 from prometheus_client import (
     CollectorRegistry,
@@ -27,7 +26,7 @@ from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 UNMATCHED_ROUTE = "(unmatched)"
 # A client chooses the method: anything else is one label value, so labels cannot be flooded.
@@ -35,7 +34,8 @@ KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPT
 # Scoring is a single in-process model call: its buckets start well below the request buckets.
 SCORING_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 
-_current: contextvars.ContextVar[Metrics | None] = contextvars.ContextVar("service_metrics", default=None)
+# The metrics of the app serving the current request (set by `service/edge.py`), None elsewhere.
+current: contextvars.ContextVar[Metrics | None] = contextvars.ContextVar("service_metrics", default=None)
 
 
 class Metrics:
@@ -74,6 +74,29 @@ class Metrics:
         )
         for collector in (ProcessCollector, PlatformCollector, GCCollector):
             collector(registry=r)
+        # `labels(...)` validates and locks on every call; a request only needs the child series for
+        # its (method, route, status), of which there are a few dozen: looked up once, then reused.
+        self._request_series: dict[tuple[str, str, int], tuple[Histogram, Counter]] = {}
+        self._decision_series: dict[str, Counter] = {}
+
+    def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
+        """Counts and times one HTTP request. `route` is a route template (`route_template`)."""
+        method = method if method in KNOWN_METHODS else "OTHER"
+        key = (method, route, status)
+        series = self._request_series.get(key)
+        if series is None:
+            series = self._request_series[key] = (
+                self.latency.labels(method, route),
+                self.requests.labels(method, route, str(status)),
+            )
+        series[0].observe(seconds)
+        series[1].inc()
+
+    def count_decision(self, status: str) -> None:
+        series = self._decision_series.get(status)
+        if series is None:
+            series = self._decision_series[status] = self.decisions.labels(status)
+        series.inc()
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
@@ -81,14 +104,14 @@ class Metrics:
 
 def record_decision(status: str) -> None:
     """Counts one stored comment by its decided status (`approved`, `pending`, `spam`)."""
-    metrics = _current.get()
+    metrics = current.get()
     if metrics is not None:
-        metrics.decisions.labels(status).inc()
+        metrics.count_decision(status)
 
 
 def observe_scoring(seconds: float) -> None:
     """Records how long one classifier call took (called by `Scorer.score`)."""
-    metrics = _current.get()
+    metrics = current.get()
     if metrics is not None:
         metrics.scoring.observe(seconds)
 
@@ -98,37 +121,6 @@ def route_template(scope: Scope) -> str:
     route = scope.get("route")
     path = getattr(route, "path", None)
     return path if isinstance(path, str) else UNMATCHED_ROUTE
-
-
-class MetricsMiddleware:
-    """Counts and times every HTTP request by method, route template and status."""
-
-    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
-        self.app = app
-        self.metrics = metrics
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        token = _current.set(self.metrics)
-        started = time.perf_counter()
-        status = 500  # what the client gets when the app raises
-
-        async def send_and_note(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_and_note)
-        finally:
-            _current.reset(token)
-            method = scope["method"] if scope["method"] in KNOWN_METHODS else "OTHER"
-            route = route_template(scope)
-            self.metrics.latency.labels(method, route).observe(time.perf_counter() - started)
-            self.metrics.requests.labels(method, route, str(status)).inc()
 
 
 async def metrics_endpoint(request: Request) -> Response:

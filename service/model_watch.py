@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 
 import anyio.to_thread
 
@@ -20,7 +21,10 @@ from service.scoring import Scorer
 log = logging.getLogger(__name__)
 
 
-async def watch_models(scorer: Scorer, registry: ModelRegistry, interval: float) -> None:
+async def watch_models(
+    scorer: Scorer, registry: ModelRegistry, interval: float, on_switch: Callable[[], None] | None = None
+) -> None:
+    """`on_switch` runs after each switch (the server re-freezes its heap: see service/heap.py)."""
     seen = registry.current_version()
     while True:
         await asyncio.sleep(interval)
@@ -37,10 +41,14 @@ async def watch_models(scorer: Scorer, registry: ModelRegistry, interval: float)
         scorer.swap(classifier)
         seen = now
         log.info("model switched from %s to %s", previous, classifier.version)
+        if on_switch is not None:
+            on_switch()
 
 
-def start_model_watch(scorer: Scorer, registry: ModelRegistry, interval: float) -> asyncio.Task[None]:
-    return asyncio.create_task(watch_models(scorer, registry, interval), name="model-watch")
+def start_model_watch(
+    scorer: Scorer, registry: ModelRegistry, interval: float, on_switch: Callable[[], None] | None = None
+) -> asyncio.Task[None]:
+    return asyncio.create_task(watch_models(scorer, registry, interval, on_switch), name="model-watch")
 
 
 async def stop_model_watch(task: asyncio.Task[None] | None) -> None:

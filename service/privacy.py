@@ -136,9 +136,26 @@ class MaskedText:
         return bool(self.emails or self.phones)
 
 
+# What each pattern above cannot match without: an "@"; "[at]"/"(at)" or " dot "; a digit (any
+# script's, as `\d` is). Most comments lack some of these, and looking for them costs a fraction of
+# the full patterns, which try every word of a long text. `_may_spell_email` checks for a bracket
+# or "dot" first (substring tests, nearly free) before the finer search.
+_SPELLED_NEEDS = re.compile(r"[\[(]\s*at\s*[\])]|\sdot\s", re.IGNORECASE)
+_PHONE_NEEDS = re.compile(r"\d")
+
+
+def _may_spell_email(text: str) -> bool:
+    # `lower()` keeps every case variant of "dot" that IGNORECASE matches (only ASCII letters do).
+    return ("(" in text or "[" in text or "dot" in text.lower()) and _SPELLED_NEEDS.search(text) is not None
+
+
 def mask_contacts(text: str) -> MaskedText:
     """Masks email addresses and phone numbers typed into a comment (privacy rule 4)."""
-    text, emails = _EMAIL_IN_TEXT.subn(EMAIL_MASK, text)
-    text, spelled = _EMAIL_SPELLED.subn(EMAIL_MASK, text)
-    text, phones = _PHONE_IN_TEXT.subn(PHONE_MASK, text)
+    emails = spelled = phones = 0
+    if "@" in text:
+        text, emails = _EMAIL_IN_TEXT.subn(EMAIL_MASK, text)
+    if _may_spell_email(text):
+        text, spelled = _EMAIL_SPELLED.subn(EMAIL_MASK, text)
+    if _PHONE_NEEDS.search(text):
+        text, phones = _PHONE_IN_TEXT.subn(PHONE_MASK, text)
     return MaskedText(text=text, emails=emails + spelled, phones=phones)

@@ -29,6 +29,10 @@ def count_links(text: str) -> int:
     anchors = len(_ANCHOR.findall(text))
     text = _ANCHOR.sub(" ", text)
     bbcode = len(_BBCODE.findall(text))
+    # A bare link needs "://" or "www." (IGNORECASE matches only ASCII case variants of these): the
+    # substring tests are nearly free, the pattern's search of a long text is not.
+    if "://" not in text and "www." not in text.lower():
+        return anchors + bbcode
     return anchors + bbcode + len(_BARE.findall(_BBCODE.sub(" ", text)))
 
 

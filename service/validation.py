@@ -24,6 +24,19 @@ _POST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]*$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+def normalized_email(address: str) -> str | None:
+    """email-validator's normalized form of `address`, or None when it is not a valid address.
+
+    Not cached, though a cache would spare a regular commenter's repeat checks: it would keep
+    addresses in clear in the process for as long as they stay in it, past a privacy erase.
+    """
+    try:
+        # No DNS look-up: the service must not depend on the network to accept a comment.
+        return validate_email(address, check_deliverability=False).normalized
+    except EmailNotValidError:
+        return None
+
+
 @dataclass(frozen=True)
 class CommentDraft:
     """A submission whose fields passed every rule; `email` is still in clear here."""
@@ -66,11 +79,11 @@ def validate_fields(fields: dict[str, str], settings: SiteSettings) -> tuple[Com
     elif len(email) > MAX_EMAIL_CHARS:
         errors["email"] = f"is too long: at most {MAX_EMAIL_CHARS} characters"
     else:
-        try:
-            # No DNS look-up: the service must not depend on the network to accept a comment.
-            email = validate_email(email, check_deliverability=False).normalized
-        except EmailNotValidError:
+        normalized = normalized_email(email)
+        if normalized is None:
             errors["email"] = "is not a valid email address"
+        else:
+            email = normalized
 
     url = fields.get("url", "").strip()
     if url:

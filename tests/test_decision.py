@@ -38,3 +38,16 @@ def test_trusted_author_skips_only_a_spam_score_hold() -> None:
     assert decide(0.1, 0.7, SPAM, TOX, [], trusted=True).status == "pending"  # rudeness still held
     assert decide(0.7, 0.1, SPAM, TOX, [RuleHit("links>=2", "hold")], trusted=True).status == "pending"
     assert decide(0.95, 0.1, SPAM, TOX, [], trusted=True).status == "spam"
+
+
+def test_signals_are_asked_for_only_when_the_comment_is_held_or_refused() -> None:
+    asked: list[str] = []
+
+    def signals() -> tuple[str, ...]:
+        asked.append("asked")
+        return ("token:cheap", "link_count")
+
+    assert decide(0.1, 0.2, SPAM, TOX, [], signals).reasons == ()
+    assert asked == []
+    assert decide(0.7, 0.1, SPAM, TOX, [], signals).reasons == ("spam_score", "token:cheap", "link_count")
+    assert asked == ["asked"]

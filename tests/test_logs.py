@@ -7,6 +7,7 @@ import io
 import json
 import logging
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -14,7 +15,7 @@ from conftest import PROBE_EMAIL, comment_fields
 from starlette.testclient import TestClient
 
 from service.app import create_app
-from service.logs import configure_logging
+from service.logs import JsonFormatter, SecondStampFormatter, configure_logging
 from service.scoring import Scorer
 from service.settings import Settings
 
@@ -78,3 +79,16 @@ def test_json_log_lines_have_request_ids_and_no_personal_data(
     everything = "\n".join(lines)
     for secret in (PROBE_EMAIL, PROBE_EMAIL.split("@")[0], PROBE_IP, PROBE_AGENT, "log probe says hello", "Mail me"):
         assert secret not in everything, secret
+
+
+def test_second_stamp_formatter_writes_what_logging_formatter_writes() -> None:
+    fmt = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+    standard, cached = logging.Formatter(fmt), SecondStampFormatter(fmt)
+    json_lines = JsonFormatter()
+    # Several lines within one second, then across second boundaries: the cached text must follow.
+    for created in (1_700_000_000.001, 1_700_000_000.5, 1_700_000_000.999, 1_700_000_001.0, 1_700_000_061.25):
+        record = logging.LogRecord("service.access", logging.INFO, __file__, 1, "GET %s", ("/healthz",), None)
+        record.created, record.msecs = created, (created - int(created)) * 1000
+        assert cached.format(record) == standard.format(record)
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(created))
+        assert json.loads(json_lines.format(record))["ts"] == f"{stamp}.{int(record.msecs):03d}Z"

@@ -53,6 +53,16 @@ def test_masking_of_contact_details_in_text() -> None:
     assert mask_email("jane@example.com") == "j•••@example.com"
 
 
+def test_masking_finds_what_its_quick_pre_checks_could_miss() -> None:
+    # mask_contacts skips a pattern when the text lacks what it needs ("@"; "[at]"/"(at)" or " dot ";
+    # a digit): case, spacing and other scripts' digits must not slip past those checks.
+    for spelled in ("jane(AT)example.com", "jane [ At ] example . org", "jane at example\nDOT\nuk", "j at ex DoT de"):
+        assert mask_contacts(f"Mail {spelled} please").emails == 1, spelled
+    assert mask_contacts("call \u0665\u0665\u0665\u0661\u0662\u0663\u0664\u0665\u0666\u0667").phones == 1
+    assert mask_contacts("Write to JANE@EXAMPLE.ORG").emails == 1
+    assert not mask_contacts("No contact details (at all), not even a dot.").changed
+
+
 def test_email_in_no_answer_header_log_file_or_column(
     settings: Settings, scorer: Scorer, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -28,6 +28,7 @@ def test_links_counted_as_wordpress_does_plus_bbcode() -> None:
     assert count_links("[url=http://spam.example]cheap[/url] [url]http://x.example[/url]") == 2
     assert count_links('<a href="http://a.example">http://a.example</a>') == 1
     assert count_links("no links here, just example.org in prose") == 0
+    assert count_links("WWW.Shout.example and HTTP://loud.example") == 2  # any case, as the pattern matches
 
 
 def test_links_rule_default_two_switch_and_reason() -> None:

@@ -77,3 +77,53 @@ def test_duplicates_and_history_are_found_by_author_or_email(tmp_path: Path) -> 
     assert neither is None and other_post is None
     assert history.approved == 2 and not history.banned  # type: ignore[attr-defined]
     assert settings.flood_seconds == 0  # type: ignore[attr-defined]
+
+
+def test_a_batch_of_inserts_isolates_the_failing_one(tmp_path: Path) -> None:
+    # Only inserts: the one-hand-off path, where a one-statement job runs without a savepoint.
+    db = tmp_path / "c.db"
+
+    async def run() -> list[object]:
+        store = SQLiteStore(str(db))
+        await store.open()
+        try:
+            return await asyncio.gather(
+                store.insert_comment(_comment("one")),
+                store.insert_comment(_comment("bad parent", parent=999_999)),
+                store.insert_comment(_comment("two")),
+                return_exceptions=True,
+            )
+        finally:
+            await store.close()
+
+    one, bad, two = asyncio.run(run())
+    assert isinstance(bad, sqlite3.IntegrityError)
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT id, content FROM comments ORDER BY id").fetchall() == [(one, "one"), (two, "two")]
+
+
+def test_look_ups_share_one_snapshot_per_loop_turn_and_see_every_commit_after_it(tmp_path: Path) -> None:
+    db = tmp_path / "c.db"
+
+    async def run() -> list[int]:
+        store = SQLiteStore(str(db))
+        await store.open()
+        other = sqlite3.connect(db, isolation_level=None)  # another process, such as `site update`
+        counts = []
+        try:
+            counts.append((await store.author_history(1, "h")).approved)
+            other.execute(
+                "INSERT INTO banned_authors (site_id, email_hash, banned_at, actor) VALUES (1, 'h', 'now', 'test')"
+            )
+            # The same turn of the loop: the look-ups still read the snapshot they started.
+            counts.append(int((await store.author_history(1, "h")).banned))
+            await asyncio.sleep(0)  # the next turn: a fresh snapshot sees the other writer's commit
+            counts.append(int((await store.author_history(1, "h")).banned))
+            await store.insert_comment(_comment("ours"))  # our own commit: seen right after its answer
+            counts.append((await store.author_history(1, "h")).approved)
+        finally:
+            other.close()
+            await store.close()
+        return counts
+
+    assert asyncio.run(run()) == [0, 0, 1, 1]

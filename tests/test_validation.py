@@ -1,5 +1,5 @@
 from service.sites import SiteSettings
-from service.validation import MAX_COMMENT_BYTES, validate_fields
+from service.validation import MAX_COMMENT_BYTES, normalized_email, validate_fields
 
 OK = {
     "comment_post_ID": "p1",
@@ -46,6 +46,16 @@ def test_email_must_look_deliverable_and_is_not_echoed() -> None:
         _, errors = validate_fields(dict(OK, email=bad), SiteSettings())
         assert "email" in errors
         assert bad not in errors["email"]
+
+
+def test_email_is_normalized_the_same_way_every_time() -> None:
+    for _ in range(2):
+        draft, _ = validate_fields(dict(OK, email="Jane@Example.ORG"), SiteSettings())
+        assert draft is not None and draft.email == "Jane@example.org"  # email-validator's normal form
+        _, errors = validate_fields(dict(OK, email="jane@@example.org"), SiteSettings())
+        assert errors == {"email": "is not a valid email address"}
+    assert normalized_email("jane@@example.org") is None
+    assert not hasattr(normalized_email, "cache_info")  # no address is kept after its request
 
 
 def test_url_must_be_http_or_https() -> None:

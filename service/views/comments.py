@@ -53,10 +53,10 @@ class Assessment:
     decision: Decision
 
 
-async def _read_and_check(request: Request) -> tuple[Site, CommentDraft, dict[str, str]] | Response:
+async def _read_and_check(
+    request: Request, svc: Services, html: bool
+) -> tuple[Site, CommentDraft, dict[str, str]] | Response:
     """parse → validate (fields, then the parent comment): a draft, or the error answer."""
-    svc = services(request)
-    html = prefers_html(request)
     try:
         raw = await parse_submission(request, svc.settings.max_body_bytes)
     except SubmissionError as exc:
@@ -74,9 +74,8 @@ async def _read_and_check(request: Request) -> tuple[Site, CommentDraft, dict[st
     return site, draft, raw.fields
 
 
-def sender_of(request: Request, draft: CommentDraft) -> Sender:
+def sender_of(request: Request, draft: CommentDraft, svc: Services) -> Sender:
     """The commenter behind a direct post: client IP (trusted proxies aside) and user agent."""
-    svc = services(request)
     return Sender(
         email_hash=svc.vault.lookup_hash(draft.email) if draft.email else None,
         ip=client_ip(request, svc.trusted_proxies),
@@ -107,23 +106,22 @@ async def assess(
         hits.append(RuleHit("classifier_unavailable", "hold"))
         decision = decide(0.0, 0.0, *svc.scorer.thresholds_for(site.settings), hits)
     else:
+        scores = scored.scores
         decision = decide(
-            scored.scores.spam,
-            scored.scores.toxicity,
+            scores.spam,
+            scores.toxicity,
             *svc.scorer.thresholds_for(site.settings),
             hits,
-            scored.scores.signals,
+            lambda: scores.signals,  # explained only if held or refused (see decide)
             trusted=is_trusted(history, site.settings),
         )
     return Assessment(draft, sender, masked, scored, decision)
 
 
 async def _duplicate_or_flood(
-    request: Request, site: Site, draft: CommentDraft, sender: Sender, masked: MaskedText
+    request: Request, svc: Services, html: bool, site: Site, draft: CommentDraft, sender: Sender, masked: MaskedText
 ) -> Response | None:
     """WordPress's duplicate (409) and flood (429 with Retry-After) checks; /score skips both."""
-    svc = services(request)
-    html = prefers_html(request)
     email_hash, ip = sender.email_hash, sender.ip
     if site.settings.reject_duplicates:
         # Stored text is masked: compare like with like.
@@ -150,16 +148,17 @@ def _scores_json(scored: Scored) -> dict[str, float | None]:
 
 
 async def submit_comment(request: Request) -> Response:
-    checked = await _read_and_check(request)
+    svc = services(request)
+    html = prefers_html(request)
+    checked = await _read_and_check(request, svc, html)
     if isinstance(checked, Response):
         return checked
     site, draft, fields = checked
-    sender = sender_of(request, draft)
+    sender = sender_of(request, draft, svc)
     masked = mask_contacts(draft.content)
-    refused = await _duplicate_or_flood(request, site, draft, sender, masked)
+    refused = await _duplicate_or_flood(request, svc, html, site, draft, sender, masked)
     if refused is not None:
         return refused
-    svc = services(request)
     result = await assess(svc, site, draft, fields, sender, masked)
     vault = svc.vault
     scores = _scores_json(result.scored)
@@ -187,7 +186,7 @@ async def submit_comment(request: Request) -> Response:
         )
     )
     record_decision(result.decision.status)
-    if prefers_html(request):
+    if html:
         return _browser_answer(site, draft, comment_id, result.decision.status)
     return JSONResponse(
         {
@@ -219,11 +218,12 @@ def _browser_answer(site: Site, draft: CommentDraft, comment_id: int, status: st
 
 async def score_comment(request: Request) -> Response:
     """Scores as /comments would decide, storing nothing and triggering no flood or duplicate rule."""
-    checked = await _read_and_check(request)
+    svc = services(request)
+    checked = await _read_and_check(request, svc, prefers_html(request))
     if isinstance(checked, Response):
         return checked
     site, draft, fields = checked
-    result = await assess(services(request), site, draft, fields, sender_of(request, draft))
+    result = await assess(svc, site, draft, fields, sender_of(request, draft, svc))
     return JSONResponse(
         {
             "status": result.decision.status,

@@ -47,7 +47,9 @@ async def resolve_site(request: Request, fields: dict[str, str] | None = None) -
     Returns None for a key that names no site: a wrong key must not silently post to the default site.
     """
     store = services(request).store
-    key = request.headers.get("x-site-key") or (fields or {}).get("site_key") or request.query_params.get("site_key")
+    key = request.headers.get("x-site-key") or (fields or {}).get("site_key")
+    if not key and request.scope.get("query_string"):  # parsing an empty query string is not free either
+        key = request.query_params.get("site_key")
     if not key:
         return await store.default_site()
     return await store.site_by_key(key)
