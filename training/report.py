@@ -33,9 +33,12 @@ from training.train import (  # noqa: E402
     PlattCalibratedClassifier,
     Sources,
     TrainConfig,
+    featurize,
     featurize_sources,
     fit_head,
+    ham_author_names,
     load_sources,
+    named_rows,
     spam_data,
     toxicity_data,
 )
@@ -132,10 +135,16 @@ def spam_false_alarms(sources: Sources, config: TrainConfig) -> dict:
     head, thresholds = _fit_spam(data, config)
     result: dict = {"thresholds": thresholds}
     davidson_neither = sources.davidson.groups == "neither"
+    # The service's comments all carry a name; these sets have none. The same rows named as the
+    # YouTube non-spam commenters are named show what a name alone does to the score.
+    names = ham_author_names(sources, np.arange(len(sources.youtube)))
+    neither_rows = [row for row, keep in zip(sources.davidson.rows, davidson_neither, strict=True) if keep]
     for name, X in (
         ("jigsaw_test", sources.matrices[sources.jigsaw_test.name]),
         ("davidson_all", sources.matrices[sources.davidson.name]),
         ("davidson_neither", sources.matrices[sources.davidson.name][davidson_neither]),
+        ("jigsaw_test_named", featurize(sources.features, named_rows(sources.jigsaw_test.rows, names, 7), 1)),
+        ("davidson_neither_named", featurize(sources.features, named_rows(neither_rows, names, 7), 1)),
     ):
         scores = head.predict_proba(X)[:, 1]
         result[name] = {
@@ -377,6 +386,7 @@ def write_report(
     results: dict = {"config": {k: v for k, v in vars(config).items()}}
     progress.step("YouTube leave-one-video-out")
     no_ham = replace(config, spam_extra_ham=0)
+    nameless = replace(config, spam_ham_names=False)
     results["youtube_lovo"] = [
         youtube_leave_one_video_out(
             sources,
@@ -384,13 +394,16 @@ def write_report(
             out,
             f"shipped recipe: + {config.spam_extra_ham} random Jigsaw non-spam"
             f"{' and every Jigsaw train row with a link' if config.spam_link_ham else ''}, "
-            f"weight {config.spam_extra_ham_weight}",
+            f"weight {config.spam_extra_ham_weight}"
+            f"{', named like YouTube non-spam commenters' if config.spam_ham_names else ''}",
         ),
+        youtube_leave_one_video_out(sources, nameless, out, "shipped recipe, extra non-spam without names"),
         youtube_leave_one_video_out(sources, no_ham, out, "YouTube only"),
     ]
     progress.step("spam false alarms")
     results["spam_false_alarms"] = {
         "shipped recipe": spam_false_alarms(sources, config),
+        "extra non-spam without names": spam_false_alarms(sources, nameless),
         "YouTube only": spam_false_alarms(sources, no_ham),
     }
     progress.step("toxicity: Jigsaw test, cross-source, attributes")

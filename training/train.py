@@ -56,6 +56,9 @@ class TrainConfig:
     spam_extra_ham: int = 2000  # Jigsaw kaggle_train rows added to the spam head as non-spam
     spam_extra_ham_weight: float = 0.5  # their sample weight: enough to stop false alarms, not swamp YouTube
     spam_link_ham: bool = True  # also every Jigsaw kaggle_train row with a link: the only non-spam with links
+    # Give those rows author names drawn from the training videos' non-spam authors: every comment
+    # to the service has a name, and nameless non-spam would teach "a name looks like spam".
+    spam_ham_names: bool = True
     davidson_weight: float = 0.5  # sample weight of Davidson rows in the toxicity head; 0 = unused
     folds: int = 5
     seed: int = 0
@@ -74,6 +77,7 @@ class Sources:
     davidson: LabeledSet
     extras: list[LabeledSet] = field(default_factory=list)
     matrices: dict[str, sp.csr_matrix] = field(default_factory=dict)
+    features: Pipeline | None = None  # what made `matrices`, to featurize rows built later
 
     def all_sets(self) -> list[LabeledSet]:
         return [self.youtube, self.jigsaw_train, self.jigsaw_test, self.davidson, *self.extras]
@@ -129,6 +133,7 @@ def featurize(
 
 
 def featurize_sources(sources: Sources, features: Pipeline, n_jobs: int, progress: Progress | None = None) -> None:
+    sources.features = features
     for data in sources.all_sets():
         if data.name not in sources.matrices:
             if progress:
@@ -221,7 +226,7 @@ def spam_data(sources: Sources, config: TrainConfig, youtube_rows: np.ndarray | 
         ham_groups = video_names[np.arange(n) % len(video_names)]
         parts.append(
             (
-                sources.matrices[jt.name][pick],
+                _extra_ham_matrix(sources, config, pick, index),
                 np.zeros(n, dtype=int),
                 config.spam_extra_ham_weight,
                 ham_groups,
@@ -236,6 +241,28 @@ def spam_data(sources: Sources, config: TrainConfig, youtube_rows: np.ndarray | 
             parts.append((sources.matrices[extra.name], extra.labels["spam"], weight, extra.groups, True))
             counts[extra.name] = {"rows": len(extra), "spam": int(extra.labels["spam"].sum())}
     return _stack(parts, counts)
+
+
+def named_rows(rows: list[tuple[str, str, str]], names: list[str], seed: int) -> list[tuple[str, str, str]]:
+    """``rows`` with author names drawn (with replacement, reproducibly) from ``names``."""
+    drawn = np.random.default_rng(seed).integers(len(names), size=len(rows))
+    return [(text, names[k], url) for (text, _, url), k in zip(rows, drawn.tolist(), strict=True)]
+
+
+def ham_author_names(sources: Sources, youtube_rows: np.ndarray) -> list[str]:
+    yt = sources.youtube
+    return sorted({yt.rows[i][1] for i in youtube_rows.tolist() if yt.labels["spam"][i] == 0 and yt.rows[i][1]})
+
+
+def _extra_ham_matrix(sources: Sources, config: TrainConfig, pick: np.ndarray, youtube_rows: np.ndarray):
+    """Features of the Jigsaw rows used as extra non-spam, named (see ``spam_ham_names``) from the
+    YouTube rows in training only, so no held-out video's names leak into a fold."""
+    jt = sources.jigsaw_train
+    names = ham_author_names(sources, youtube_rows) if config.spam_ham_names else []
+    if not names or sources.features is None:
+        return sources.matrices[jt.name][pick]
+    rows = named_rows([jt.rows[i] for i in pick.tolist()], names, config.seed + 2)
+    return featurize(sources.features, rows, config.n_jobs)
 
 
 def toxicity_data(sources: Sources, config: TrainConfig, label: str = "toxicity", davidson: bool = True) -> HeadData:
