@@ -114,11 +114,6 @@ def member(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
     return sorted_set[np.minimum(found, len(sorted_set) - 1)] == values
 
 
-def per_doc(docs: np.ndarray, mask: np.ndarray, n_docs: int) -> np.ndarray:
-    """How many positions of each text have ``mask`` set."""
-    return np.bincount(docs[mask], minlength=n_docs)[:n_docs]
-
-
 # 64-bit polynomial hashing (wrapping arithmetic) followed by a murmur-style finalizer.
 P = np.uint64(0x100000001B3)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)

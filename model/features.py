@@ -257,11 +257,6 @@ def make_feature_pipeline(
     return Pipeline([("prepare", FunctionTransformer(prepare_columns, validate=False)), ("columns", columns)])
 
 
-def rows_of(items: Sequence[object]) -> list[tuple[str, str, str]]:
-    """``CommentInput``-like objects -> ``(text, author, url)`` rows."""
-    return [(it.text, it.author, it.url) for it in items]  # type: ignore[attr-defined]
-
-
 def block_sizes(pipeline: Pipeline) -> tuple[int, int, int]:
     """Widths of the char, word and engineered blocks, in that column order."""
     columns: ColumnTransformer = pipeline.named_steps["columns"]
