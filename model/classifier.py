@@ -27,13 +27,8 @@ import scipy.sparse as sp
 from sklearn.pipeline import Pipeline
 
 from model.calibration import PlattCalibratedClassifier
-from model.features import (
-    ENGINEERED_FEATURES,
-    FeatureParts,
-    HashingLayout,
-    block_sizes,
-    sparse_parts,
-)
+from model.features import FeatureParts, HashingLayout, sparse_parts
+from model.patterns import ENGINEERED_FEATURES
 
 SHIPPED_MODEL_DIR: Path = Path(__file__).parent / "shipped"
 MODEL_FILE = "model.joblib"
@@ -95,10 +90,10 @@ class CommentClassifier:
         self._a = np.array([p[2] for p in parts])
         self._b = np.array([p[3] for p in parts])
         self._layout = HashingLayout.of(self.features)
-        self._n_char, self._n_word, n_eng = block_sizes(self.features)
-        self._eng_offset = self._n_char + self._n_word
-        self._eng_weights = self._weights[self._eng_offset : self._eng_offset + n_eng]
-        self._word_weights = self._weights[self._n_char : self._eng_offset]
+        n_char = self._layout.n_char
+        self._eng_offset = n_char + self._layout.n_word
+        self._eng_weights = self._weights[self._eng_offset : self._eng_offset + len(ENGINEERED_FEATURES)]
+        self._word_weights = self._weights[n_char : self._eng_offset]
 
     def decision(self, items: Sequence[CommentInput]) -> tuple[np.ndarray, FeatureParts]:
         """Raw linear scores, shape ``(len(items), len(HEADS))``, plus the features they came from."""

@@ -29,7 +29,6 @@ from sklearn.preprocessing import FunctionTransformer
 
 from model.engineered import engineered_batch, engineered_small
 from model.normalize import Normalized, as_normalized, clean_batch, normalize_batch, normalize_small
-from model.patterns import ENGINEERED_FEATURES
 from model.tokens import MAX_NGRAM_CHARS, Tokens, WordTerms, char_ngrams, tokenize, word_terms
 
 # Column positions after prepare_columns.
@@ -255,16 +254,6 @@ def make_feature_pipeline(
         sparse_threshold=1.0,
     )
     return Pipeline([("prepare", FunctionTransformer(prepare_columns, validate=False)), ("columns", columns)])
-
-
-def block_sizes(pipeline: Pipeline) -> tuple[int, int, int]:
-    """Widths of the char, word and engineered blocks, in that column order."""
-    columns: ColumnTransformer = pipeline.named_steps["columns"]
-    return (
-        columns.named_transformers_["char"].n_features,
-        columns.named_transformers_["word"].n_features,
-        len(ENGINEERED_FEATURES),
-    )
 
 
 @dataclass

@@ -233,8 +233,10 @@ class Normalized:
         return [t[1:-1] if len(t) > 1 else "" for t in decode(self.codes).split(SEP)[1:-1]]
 
 
-def _padded(texts: Sequence[str]) -> str:
-    return SEP + " " + f" {SEP} ".join(texts) + " " + SEP
+def _layout(texts: Sequence[str]) -> str:
+    """``NUL, " ", text 0, " ", NUL, ...`` (an empty text leaves a single space): the layout of
+    :class:`Normalized`, which normalized texts already have and the collapse below restores."""
+    return SEP + "".join(f" {t} {SEP}" if t else f" {SEP}" for t in texts)
 
 
 def _maybe_obfuscated(codes: np.ndarray, flags: np.ndarray) -> np.ndarray:
@@ -263,7 +265,7 @@ def _maybe_obfuscated(codes: np.ndarray, flags: np.ndarray) -> np.ndarray:
 def normalize_batch(cleaned: Sequence[str]) -> Normalized:
     """Normalize texts that went through :func:`clean_text` (see the module docstring)."""
     folded = [t.casefold() for t in cleaned]
-    codes = encode(_padded([t.replace(SEP, " ") for t in folded]))
+    codes = encode(_layout([t.replace(SEP, " ") for t in folded]))
     flags = classes(codes)
     obfuscated = np.zeros(len(folded), dtype=np.int64)
     suspects = _maybe_obfuscated(codes, flags)
@@ -276,7 +278,7 @@ def normalize_batch(cleaned: Sequence[str]) -> Normalized:
                 folded[i] = plain
                 changed = True
         if changed:
-            codes = encode(_padded([t.replace(SEP, " ") for t in folded]))
+            codes = encode(_layout([t.replace(SEP, " ") for t in folded]))
             flags = classes(codes)
     # Every kind of white space becomes one plain space.
     space = (flags & SPACE) != 0
@@ -317,8 +319,7 @@ def normalize_small(cleaned: Sequence[str]) -> tuple[Normalized, list[str]]:
 def as_normalized(texts: Sequence[str]) -> Normalized:
     """Texts that are already normalized, in :class:`Normalized` form (normalizing twice could
     differ from normalizing once: a link that leetspeak undoing made, say)."""
-    # The exact layout normalize_batch produces: an empty text leaves a single space.
-    codes = encode(SEP + "".join(f" {t} {SEP}" if t else f" {SEP}" for t in texts))
+    codes = encode(_layout(texts))
     return Normalized(codes, classes(codes), np.zeros(len(texts), dtype=np.int64))
 
 

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from model.features import ENGINEERED_FEATURES, engineered_row, make_feature_pipeline, sparse_parts
+from model.features import engineered_row, make_feature_pipeline, sparse_parts
+from model.patterns import ENGINEERED_FEATURES
 
 
 def features_of(text: str, author: str = "", url: str = "") -> dict[str, float]:
