@@ -25,11 +25,9 @@ import hashlib
 import json
 import os
 import random
-import shutil
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -37,7 +35,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.throughput import _texts, ensure_wrk, free_port, log, peak_rss_mb, start, stop  # noqa: E402
+from bench.throughput import _texts, ensure_wrk, free_port, log, peak_rss_mb, start, stop, work_folder  # noqa: E402
 from service.privacy import EmailVault  # noqa: E402
 from service.store.sqlite import SQLiteStore  # noqa: E402
 
@@ -179,8 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (database, server log)")
     args = parser.parse_args(argv)
     wrk = ensure_wrk()
-    tmp = Path(tempfile.mkdtemp(prefix="bench-large-store-"))
-    try:
+    with work_folder("bench-large-store-", args.keep) as tmp:
         db = tmp / "comments.db"
         secret_key = base64.urlsafe_b64encode(os.urandom(32)).decode()
         log(f"building a store of {args.comments:,} comments in {db}")
@@ -234,13 +231,8 @@ def main(argv: list[str] | None = None) -> int:
             "db_mb": round(db.stat().st_size / 2**20, 1),
             "peak_rss_mb": rss,
         }
-        if args.keep:
-            log(f"kept {tmp}")
         print(json.dumps(report))
         return 0
-    finally:
-        if not args.keep:
-            shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ wrk comes from Debian's packages: if it is missing and we run as root, `apt-get 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import os
@@ -36,6 +37,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -52,6 +54,19 @@ N_BODIES = 3000
 
 def log(message: str) -> None:
     print(f"[{Path(sys.argv[0]).stem}] {message}", file=sys.stderr, flush=True)
+
+
+@contextlib.contextmanager
+def work_folder(prefix: str, keep: bool) -> Iterator[Path]:
+    """A temporary folder for a run's database and logs, removed afterwards unless `keep`."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield folder
+    finally:
+        if keep:
+            log(f"kept {folder}")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def ensure_wrk() -> str:
@@ -232,8 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (database, server logs)")
     args = parser.parse_args(argv)
     wrk = ensure_wrk()
-    tmp = Path(tempfile.mkdtemp(prefix="bench-throughput-"))
-    try:
+    with work_folder("bench-throughput-", args.keep) as tmp:
         bodies = tmp / "bodies.txt"
         write_bodies(bodies)
         log(f"{N_BODIES} comment bodies from training/data in {bodies}")
@@ -318,13 +332,8 @@ def main(argv: list[str] | None = None) -> int:
             "seconds": args.seconds,
             "connections": args.connections,
         }
-        if args.keep:
-            log(f"kept {tmp}")
         print(json.dumps(report))
         return 0
-    finally:
-        if not args.keep:
-            shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
