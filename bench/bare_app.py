@@ -16,6 +16,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from service.cli import UVICORN_OPTIONS
+
 
 async def submit(request: Request) -> Response:
     form = await request.form()
@@ -32,16 +34,7 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8001)
     args = parser.parse_args()
-    # The same options as service.cli.serve, so only the application differs.
-    uvicorn.run(
-        create_bare_app(),
-        host=args.host,
-        port=args.port,
-        log_config=None,
-        access_log=False,
-        proxy_headers=False,
-        server_header=False,
-    )
+    uvicorn.run(create_bare_app(), host=args.host, port=args.port, **UVICORN_OPTIONS)
 
 
 if __name__ == "__main__":

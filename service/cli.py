@@ -18,6 +18,11 @@ from typing import TypeVar
 from service.settings import OPTIONS, Settings
 from service.store import Store, open_store
 
+# How `serve` runs uvicorn (bench/bare_app.py runs the same, so only the application differs):
+# our own logging setup and access line (service/edge.py); the client address comes from the
+# service's own trusted-proxy rule, not uvicorn's.
+UVICORN_OPTIONS = {"log_config": None, "access_log": False, "proxy_headers": False, "server_header": False}
+
 T = TypeVar("T")
 STORAGE_OPTIONS = ("data_dir", "db", "secret_key")
 # Modules that add operator commands; each has add_commands(subparsers).
@@ -87,15 +92,7 @@ def serve(settings: Settings) -> int:
     tune_collector()
     app = create_app(settings, owns_process=True)
     # One worker process: SQLite has a single writer, and the app batches its writes itself.
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_config=None,
-        access_log=False,
-        proxy_headers=False,
-        server_header=False,
-    )
+    uvicorn.run(app, host=settings.host, port=settings.port, **UVICORN_OPTIONS)
     return 0
 
 
