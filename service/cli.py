@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
 from service.settings import OPTIONS, Settings
-from service.store import Store, open_store
+from service.store import Store, opened_store
 
 # How `serve` runs uvicorn (bench/bare_app.py runs the same, so only the application differs):
 # our own logging setup and access line (service/edge.py); the client address comes from the
@@ -56,11 +56,8 @@ def with_store(args: argparse.Namespace, work: Callable[[Store, Settings], Await
     settings = settings_from_args(args)
 
     async def run() -> T:
-        store = await open_store(settings.db_target)
-        try:
+        async with opened_store(settings.db_target) as store:
             return await work(store, settings)
-        finally:
-            await store.close()
 
     return asyncio.run(run())
 

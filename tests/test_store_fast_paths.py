@@ -9,7 +9,7 @@ from pathlib import Path
 
 from conftest import stored_comment
 
-from service.store import NewComment
+from service.store import NewComment, opened_store
 from service.store.sqlite import SQLiteStore
 
 
@@ -29,9 +29,7 @@ def test_a_mixed_batch_keeps_every_good_write_and_isolates_the_bad_one(tmp_path:
     db = tmp_path / "c.db"
 
     async def run() -> list[object]:
-        store = SQLiteStore(str(db))
-        await store.open()
-        try:
+        async with opened_store(str(db)) as store:
             site = await store.default_site()
             # Queued together, so the writer takes them as one batch: inserts (one-hand-off jobs), a
             # settings update (an aiosqlite job) and an insert that breaks a foreign key.
@@ -42,8 +40,6 @@ def test_a_mixed_batch_keeps_every_good_write_and_isolates_the_bad_one(tmp_path:
                 store.insert_comment(_comment("two")),
                 return_exceptions=True,
             )
-        finally:
-            await store.close()
 
     one, updated, bad, two = asyncio.run(run())
     assert isinstance(one, int) and isinstance(two, int) and updated is None
@@ -55,9 +51,7 @@ def test_a_mixed_batch_keeps_every_good_write_and_isolates_the_bad_one(tmp_path:
 
 def test_duplicates_and_history_are_found_by_author_or_email(tmp_path: Path) -> None:
     async def run() -> tuple[object, ...]:
-        store = SQLiteStore(str(tmp_path / "c.db"))
-        await store.open()
-        try:
+        async with opened_store(str(tmp_path / "c.db")) as store:
             first = await store.insert_comment(_comment("same words", author="Ann", email_hash="e1"))
             await store.insert_comment(_comment("pending words", author="Ann", email_hash="e1"))
             return (
@@ -69,8 +63,6 @@ def test_duplicates_and_history_are_found_by_author_or_email(tmp_path: Path) -> 
                 await store.author_history(1, "e1"),
                 (await store.default_site()).settings,
             )
-        finally:
-            await store.close()
 
     first, by_name, by_email, neither, other_post, history, settings = asyncio.run(run())
     assert by_name == first and by_email == first
@@ -84,17 +76,13 @@ def test_a_batch_of_inserts_isolates_the_failing_one(tmp_path: Path) -> None:
     db = tmp_path / "c.db"
 
     async def run() -> list[object]:
-        store = SQLiteStore(str(db))
-        await store.open()
-        try:
+        async with opened_store(str(db)) as store:
             return await asyncio.gather(
                 store.insert_comment(_comment("one")),
                 store.insert_comment(_comment("bad parent", parent=999_999)),
                 store.insert_comment(_comment("two")),
                 return_exceptions=True,
             )
-        finally:
-            await store.close()
 
     one, bad, two = asyncio.run(run())
     assert isinstance(bad, sqlite3.IntegrityError)

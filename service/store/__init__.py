@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, Protocol
 
 from service.sites import Site, SiteSettings
@@ -87,3 +88,13 @@ async def open_store(target: str) -> Store:
     store = make_store(target)
     await store.open()
     return store
+
+
+@asynccontextmanager
+async def opened_store(target: str) -> AsyncIterator[Store]:
+    """`open_store` for the length of an `async with`, closed however it ends."""
+    store = await open_store(target)
+    try:
+        yield store
+    finally:
+        await store.close()
