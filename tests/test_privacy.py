@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import logging
 import sqlite3
@@ -9,10 +10,18 @@ from pathlib import Path
 
 import pytest
 from conftest import PROBE_EMAIL, comment_fields
+from cryptography.fernet import Fernet
 from starlette.testclient import TestClient
 
 from service.app import create_app
-from service.privacy import EmailVault, load_or_create_master_key, mask_contacts, mask_email
+from service.privacy import (
+    AESGCM_PREFIX,
+    EmailVault,
+    derive_key,
+    load_or_create_master_key,
+    mask_contacts,
+    mask_email,
+)
 from service.scoring import Scorer
 from service.settings import Settings
 
@@ -34,6 +43,19 @@ def test_vault_round_trip_and_keyed_hashes() -> None:
     assert vault.lookup_hash(PROBE_EMAIL) != EmailVault(b"o" * 32).lookup_hash(PROBE_EMAIL)
     assert vault.avatar_hash(PROBE_EMAIL) not in vault.lookup_hash(PROBE_EMAIL)
     assert EmailVault(b"o" * 32).decrypt(token) is None
+
+
+def test_vault_tokens_are_aes_gcm_and_older_fernet_tokens_stay_readable() -> None:
+    vault = EmailVault(b"k" * 32)
+    token = vault.encrypt(PROBE_EMAIL)
+    assert token.startswith(AESGCM_PREFIX) and token != vault.encrypt(PROBE_EMAIL)  # a fresh nonce each time
+    damaged = token[:-1] + bytes([token[-1] ^ 1])
+    assert vault.decrypt(damaged) is None and vault.decrypt(token[:8]) is None  # authenticated, never garbled
+    # Rows written before AES-GCM hold Fernet tokens made with the same master key.
+    fernet = Fernet(base64.urlsafe_b64encode(derive_key(b"k" * 32, b"email-encryption")))
+    old = fernet.encrypt(PROBE_EMAIL.encode())
+    assert vault.decrypt(old) == PROBE_EMAIL and vault.decrypt_text(old) == PROBE_EMAIL
+    assert EmailVault(b"o" * 32).decrypt(old) is None
 
 
 def test_master_key_file_is_made_once_and_private(tmp_path: Path) -> None:
@@ -117,7 +139,7 @@ def test_email_in_no_answer_header_log_file_or_column(
     assert {h for _, h, _, _ in rows} == {vault.lookup_hash(PROBE_EMAIL)}
     masked = [r for r in rows if r[3] is not None]
     assert len(masked) == 1 and "[email hidden]" in masked[0][2]
-    assert PROBE_EMAIL in vault._fernet.decrypt(masked[0][3]).decode()  # the original text is kept encrypted
+    assert PROBE_EMAIL in (vault.decrypt_text(masked[0][3]) or "")  # the original text is kept encrypted
     for (table,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall():
         for row in db.execute(f"SELECT * FROM {table}"):
             for value in row:
