@@ -115,3 +115,30 @@ def test_look_ups_share_one_snapshot_per_loop_turn_and_see_every_commit_after_it
         return counts
 
     assert asyncio.run(run()) == [0, 0, 1, 1]
+
+
+def test_a_site_read_is_kept_for_its_snapshot_only(tmp_path: Path) -> None:
+    db = tmp_path / "c.db"
+
+    async def run() -> list[int]:
+        store = SQLiteStore(str(db))
+        await store.open()
+        other = sqlite3.connect(db, isolation_level=None)  # another process, such as `site update`
+        seen = []
+        try:
+            first = await store.default_site()
+            other.execute("UPDATE sites SET settings = '{\"flood_seconds\": 42}' WHERE is_default = 1")
+            again = await store.default_site()  # the same turn, the same snapshot: the same answer
+            assert again is first
+            seen.append(again.settings.flood_seconds)
+            await asyncio.sleep(0)  # the next turn: the other process's change is seen
+            seen.append((await store.default_site()).settings.flood_seconds)
+            site = await store.default_site()
+            await store.update_site(site.id, replace(site.settings, flood_seconds=7))  # our own change
+            seen.append((await store.default_site()).settings.flood_seconds)
+        finally:
+            other.close()
+            await store.close()
+        return seen
+
+    assert asyncio.run(run()) == [0, 42, 7]

@@ -83,6 +83,9 @@ class SQLiteStore(ModerationQueries, PrivacyQueries):
         # than one hand-off to the aiosqlite reader thread and back. Anything that may scan stays there.
         self._lookup: sqlite3.Connection | None = None
         self._snapshot_open = False  # a read transaction on `_lookup` (see `_lookup_rows`)
+        # Sites read in the current snapshot, by query: every comment names its site, and within one
+        # read transaction the answer cannot change. Emptied when the snapshot ends.
+        self._snapshot_sites: dict[tuple[str, tuple[Any, ...]], Site | None] = {}
         self._jobs: asyncio.Queue[tuple[Job, asyncio.Future[Any]] | None] = asyncio.Queue()
         self._writer_task: asyncio.Task[None] | None = None
 
@@ -230,8 +233,11 @@ class SQLiteStore(ModerationQueries, PrivacyQueries):
         return await self._one_site("SELECT * FROM sites WHERE id = ?", (site_id,))
 
     async def _one_site(self, sql: str, params: tuple[Any, ...]) -> Site | None:
-        row = self._lookup_rows(sql, params)
-        return _site(row[0]) if row else None
+        if self._snapshot_open and (sql, params) in self._snapshot_sites:
+            return self._snapshot_sites[(sql, params)]
+        row = self._lookup_rows(sql, params)  # opens the snapshot the answer is kept for
+        site = self._snapshot_sites[(sql, params)] = _site(row[0]) if row else None
+        return site
 
     async def site_by_name(self, name: str) -> Site | None:
         return await self._one_site("SELECT * FROM sites WHERE name = ? ORDER BY id LIMIT 1", (name,))
@@ -368,6 +374,7 @@ class SQLiteStore(ModerationQueries, PrivacyQueries):
 
     def _end_snapshot(self) -> None:
         self._snapshot_open = False
+        self._snapshot_sites.clear()
         if self._lookup is not None and self._lookup.in_transaction:
             self._lookup.execute("COMMIT")
 
