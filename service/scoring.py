@@ -31,8 +31,12 @@ FALLBACK_THRESHOLDS = {"spam": Thresholds(0.5, 0.9), "toxicity": Thresholds(0.5,
 NEVER = 1.0
 # Concurrent comments are scored together (see service/batching.py): a comment waits at most
 # BATCH_DELAY seconds for others; a batch holds at most BATCH_SIZE (bounds one call's time).
+# Under a burst at 32 connections, 2 ms made batches of ~13 (two groups of requests taking turns);
+# 5 ms merges them into batches of ~25, and each comment then costs ~15% less CPU in all (the model
+# call, the group commit and the loop's wake-ups are per batch). 10 ms gained no more and idled;
+# flushing after 1 ms without a new arrival gave batches of ~16.
 BATCH_SIZE = 32
-BATCH_DELAY = 0.002
+BATCH_DELAY = 0.005
 
 
 @dataclass(frozen=True)
