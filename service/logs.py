@@ -8,20 +8,15 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import sys
 import time
 from typing import Any
 
+from service.random_pool import random_pool
+
 access_log = logging.getLogger("service.access")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
-# New request ids are drawn from `os.urandom` this many at a time (see `_new_request_id`).
-IDS_PER_DRAW = 256
-# Drawn ids not yet handed out. `list.pop` and `list.extend` are atomic, so threads may share it.
-_spare_ids: list[str] = []
-# A forked child must not hand out the ids its parent will also hand out.
-os.register_at_fork(after_in_child=_spare_ids.clear)
 
 
 class SecondStampFormatter(logging.Formatter):
@@ -95,18 +90,8 @@ def request_id_for(incoming: bytes) -> str:
 
 def _new_request_id() -> str:
     """32 random hex digits, the shape of `uuid4().hex`. Random, not a counter: an id in every answer
-    must not tell a client how many requests the service has had.
-
-    `os.urandom` lets go of the GIL for its system call, and under load the SQLite writer thread
-    takes it meanwhile: one call per request cost ~1% of the service's CPU. One call per
-    `IDS_PER_DRAW` requests gives ids as random.
-    """
-    try:
-        return _spare_ids.pop()
-    except IndexError:
-        drawn = os.urandom(16 * IDS_PER_DRAW).hex()
-        _spare_ids.extend(drawn[start : start + 32] for start in range(32, len(drawn), 32))
-        return drawn[:32]
+    must not tell a client how many requests the service has had."""
+    return random_pool.take(16).hex()
 
 
 def log_access(request_id: str, method: str, path: str, status: int, duration_ms: float) -> None:

@@ -23,6 +23,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from service.random_pool import random_pool
+
 KEY_FILE_NAME = "secret.key"
 # What starts an AES-GCM token: `AESGCM_PREFIX + nonce + ciphertext and tag`. A Fernet token is
 # base64url text (it starts with "gAAAA"), so it can never start with this byte: both kinds can be
@@ -96,7 +98,7 @@ class EmailVault:
         return self.decrypt(token)
 
     def _seal(self, plain: bytes) -> bytes:
-        nonce = os.urandom(NONCE_BYTES)
+        nonce = random_pool.take(NONCE_BYTES)  # unique per token, which is all GCM asks of a nonce
         return AESGCM_PREFIX + nonce + self._aead.encrypt(nonce, plain, None)
 
     def _open(self, token: bytes) -> bytes | None:

@@ -15,7 +15,7 @@ from conftest import PROBE_EMAIL, comment_fields
 from starlette.testclient import TestClient
 
 from service.app import create_app
-from service.logs import IDS_PER_DRAW, JsonFormatter, SecondStampFormatter, configure_logging, request_id_for
+from service.logs import JsonFormatter, SecondStampFormatter, configure_logging, request_id_for
 from service.scoring import Scorer
 from service.settings import Settings
 
@@ -94,8 +94,8 @@ def test_second_stamp_formatter_writes_what_logging_formatter_writes() -> None:
         assert json.loads(json_lines.format(record))["ts"] == f"{stamp}.{int(record.msecs):03d}Z"
 
 
-def test_new_request_ids_are_random_hex_and_never_repeat_across_draws() -> None:
-    ids = [request_id_for(b"") for _ in range(3 * IDS_PER_DRAW + 5)]  # several draws from os.urandom
+def test_new_request_ids_are_random_hex_and_never_repeat() -> None:
+    ids = [request_id_for(b"") for _ in range(1000)]  # several draws from os.urandom
     assert all(len(i) == 32 and int(i, 16) >= 0 for i in ids)
     assert len(set(ids)) == len(ids)
     assert request_id_for(b"edge-proxy-42.abc") == "edge-proxy-42.abc"  # a well-formed incoming id is kept
