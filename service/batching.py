@@ -35,10 +35,14 @@ class MicroBatcher(Generic[T, R]):
         self._items: list[T] = []
         self._futures: list[asyncio.Future[R]] = []
         self._timer: asyncio.TimerHandle | None = None
+        # The loop of the first `submit`, kept: on Python 3.11 `get_running_loop` makes a getpid
+        # system call each time (for fork safety), and a batcher serves one loop anyway.
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     async def submit(self, item: T) -> R:
         """`process`'s result for `item`, computed together with whatever arrives meanwhile."""
-        loop = asyncio.get_running_loop()
+        loop = self._loop or asyncio.get_running_loop()
+        self._loop = loop
         future: asyncio.Future[R] = loop.create_future()
         self._items.append(item)
         self._futures.append(future)

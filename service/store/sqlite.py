@@ -144,19 +144,21 @@ class SQLiteStore(ModerationQueries, PrivacyQueries):
 
     async def _write(self, job: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
         """Runs `job` inside the next group commit and returns once its transaction is durable."""
-        if self._writer_task is None or self._writer_task.done():
-            raise RuntimeError("the store is not open")
-        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        await self._jobs.put((job, future))
-        return await future
+        return await self._queue_job(job)
 
     async def _write_sync(self, run: Callable[[sqlite3.Connection], T], one_statement: bool = False) -> T:
         """As `_write`, for a job written against the plain `sqlite3` connection (see `SyncJob`)."""
+        return await self._queue_job(SyncJob(run, one_statement))
+
+    def _queue_job(self, job: Job) -> asyncio.Future[Any]:
+        """Queues `job` for the writer; the future is answered once its batch has committed."""
         if self._writer_task is None or self._writer_task.done():
             raise RuntimeError("the store is not open")
-        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        await self._jobs.put((SyncJob(run, one_statement), future))
-        return await future
+        # The writer task's loop is the store's: asking for it spares `get_running_loop`'s getpid
+        # system call (Python 3.11) on every write.
+        future: asyncio.Future[Any] = self._writer_task.get_loop().create_future()
+        self._jobs.put_nowait((job, future))  # the queue is unbounded: `put` would never wait
+        return future
 
     async def _run_writer(self) -> None:
         assert self._writer is not None
@@ -369,7 +371,8 @@ class SQLiteStore(ModerationQueries, PrivacyQueries):
             if not conn.in_transaction:  # (still in one only if ending the last one failed: it is retried)
                 conn.execute("BEGIN")  # deferred: the read transaction starts with the first SELECT
             self._snapshot_open = True
-            asyncio.get_running_loop().call_soon(self._end_snapshot)
+            assert self._writer_task is not None, "the store is not open"
+            self._writer_task.get_loop().call_soon(self._end_snapshot)  # (see `_queue_job`)
         return conn.execute(sql, params).fetchall()
 
     def _end_snapshot(self) -> None:
