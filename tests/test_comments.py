@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
 from conftest import comment_fields
+from starlette.responses import JSONResponse
 from starlette.testclient import TestClient
 
 from service.settings import Settings
+from service.views.common import JSONAnswer
 
 CLEAR = "Thanks for the clear write-up of the vote. The French ambassador's quote says it all."
 BORDERLINE = "You are a complete idiot if you believe a word of this, honestly."
@@ -129,3 +132,10 @@ def test_public_listing_shows_only_approved_and_no_private_keys(client: TestClie
 def test_unknown_site_key_is_refused_not_posted_to_the_default_site(client: TestClient) -> None:
     r = client.post("/comments", json=comment_fields(CLEAR), headers={"X-Site-Key": "sk_made_up"})
     assert r.status_code == 403 and "site_key" in r.json()["errors"]
+
+
+def test_json_answers_are_byte_for_byte_starlettes() -> None:
+    for content in ({"scores": {"spam": 0.1234}, "reasons": ["links>=2"], "author": "Zoë"}, [1, None, True], "é"):
+        assert JSONAnswer(content, status_code=201).body == JSONResponse(content, status_code=201).body
+    with pytest.raises(ValueError):
+        JSONAnswer({"spam": float("nan")})  # as Starlette: never a non-standard NaN in an answer

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote, urlencode
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 
 from service.client_ip import client_ip
 from service.decision import APPROVED, Decision, decide
@@ -26,7 +26,7 @@ from service.store import NewComment
 from service.store.sqlite import utc_now
 from service.submission import SubmissionError, parse_submission
 from service.validation import CommentDraft, validate_fields
-from service.views.common import error_response, prefers_html, resolve_site, services
+from service.views.common import JSONAnswer, error_response, prefers_html, resolve_site, services
 
 if TYPE_CHECKING:
     from service.app import Services
@@ -188,7 +188,7 @@ async def submit_comment(request: Request) -> Response:
     record_decision(result.decision.status)
     if html:
         return _browser_answer(site, draft, comment_id, result.decision.status)
-    return JSONResponse(
+    return JSONAnswer(
         {
             "id": comment_id,
             "post_id": draft.post_id,
@@ -224,7 +224,7 @@ async def score_comment(request: Request) -> Response:
         return checked
     site, draft, fields = checked
     result = await assess(svc, site, draft, fields, sender_of(request, draft, svc))
-    return JSONResponse(
+    return JSONAnswer(
         {
             "status": result.decision.status,
             "scores": _scores_json(result.scored),

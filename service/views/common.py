@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import json
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -11,6 +12,18 @@ from service.sites import Site
 
 if TYPE_CHECKING:
     from service.app import Services
+
+
+# Starlette's `JSONResponse` options in one encoder made once: `json.dumps` called with options makes
+# a new encoder every time, about a quarter of what rendering a comment's answer cost.
+COMPACT_JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+class JSONAnswer(JSONResponse):
+    """Starlette's `JSONResponse`, byte for byte, rendered by the shared `COMPACT_JSON` encoder."""
+
+    def render(self, content: Any) -> bytes:
+        return COMPACT_JSON.encode(content).encode("utf-8")
 
 
 def services(request: Request) -> Services:
@@ -61,4 +74,4 @@ def error_response(request: Request, status: int, errors: dict[str, str], html: 
         return services(request).templates.TemplateResponse(
             request, "errors.html", {"errors": errors, "status": status}, status_code=status
         )
-    return JSONResponse({"errors": errors}, status_code=status)
+    return JSONAnswer({"errors": errors}, status_code=status)
