@@ -80,8 +80,9 @@ class EmailVault:
     def __init__(self, master_key: bytes) -> None:
         self._aead = AESGCM(derive_key(master_key, b"email-aead"))
         self._fernet = Fernet(base64.urlsafe_b64encode(derive_key(master_key, b"email-encryption")))
-        self._lookup_key = derive_key(master_key, b"email-lookup")
-        self._avatar_key = derive_key(master_key, b"email-avatar")
+        # Keyed once: each hash copies the keyed state instead of keying HMAC again (a third cheaper).
+        self._lookup_mac = hmac.new(derive_key(master_key, b"email-lookup"), digestmod=hashlib.sha256)
+        self._avatar_mac = hmac.new(derive_key(master_key, b"email-avatar"), digestmod=hashlib.sha256)
 
     def encrypt(self, address: str) -> bytes:
         return self._seal(address.encode())
@@ -115,10 +116,16 @@ class EmailVault:
 
     def lookup_hash(self, address: str) -> str:
         """The keyed hash the store finds an address by (never an unsalted digest)."""
-        return hmac.new(self._lookup_key, normalize_email(address).encode(), hashlib.sha256).hexdigest()
+        return _keyed_hex(self._lookup_mac, address)
 
     def avatar_hash(self, address: str) -> str:
-        return hmac.new(self._avatar_key, normalize_email(address).encode(), hashlib.sha256).hexdigest()[:32]
+        return _keyed_hex(self._avatar_mac, address)[:32]
+
+
+def _keyed_hex(keyed: hmac.HMAC, address: str) -> str:
+    mac = keyed.copy()
+    mac.update(normalize_email(address).encode())
+    return mac.hexdigest()
 
 
 def mask_email(address: str) -> str:

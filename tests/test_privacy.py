@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import logging
 import sqlite3
 from pathlib import Path
@@ -157,3 +158,16 @@ def test_public_avatar_is_keyed_not_gravatar(client: TestClient) -> None:
     picture = client.get(avatar)
     assert picture.status_code == 200 and picture.headers["content-type"].startswith("image/svg+xml")
     assert client.get("/avatars/nothex.svg").status_code == 404
+
+
+def test_keyed_hashes_are_plain_hmac_sha256_of_the_normalized_address() -> None:
+    vault = EmailVault(b"k" * 32)
+    for address in (PROBE_EMAIL, " Jane.Doe@Example.ORG ", "zoë@example.com"):
+        message = address.strip().lower().encode()
+        for purpose, digest, length in (
+            (b"email-lookup", vault.lookup_hash, 64),
+            (b"email-avatar", vault.avatar_hash, 32),
+        ):
+            expected = hmac.new(derive_key(b"k" * 32, purpose), message, hashlib.sha256).hexdigest()[:length]
+            assert digest(address) == expected  # the same again: the keyed state is copied, never reused
+            assert digest(address) == expected
