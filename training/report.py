@@ -387,6 +387,7 @@ def write_report(
     progress.step("YouTube leave-one-video-out")
     no_ham = replace(config, spam_extra_ham=0)
     nameless = replace(config, spam_ham_names=False)
+    plain = replace(config, spam_nb_alpha=0.0)
     results["youtube_lovo"] = [
         youtube_leave_one_video_out(
             sources,
@@ -395,8 +396,10 @@ def write_report(
             f"shipped recipe: + {config.spam_extra_ham} random Jigsaw non-spam"
             f"{' and every Jigsaw train row with a link' if config.spam_link_ham else ''}, "
             f"weight {config.spam_extra_ham_weight}"
-            f"{', named like YouTube non-spam commenters' if config.spam_ham_names else ''}",
+            f"{', named like YouTube non-spam commenters' if config.spam_ham_names else ''}"
+            f"{f', NB-scaled n-grams (alpha {config.spam_nb_alpha})' if config.spam_nb_alpha else ''}",
         ),
+        youtube_leave_one_video_out(sources, plain, out, "shipped data recipe, plain logistic regression"),
         youtube_leave_one_video_out(sources, nameless, out, "shipped recipe, extra non-spam without names"),
         youtube_leave_one_video_out(sources, no_ham, out, "YouTube only"),
     ]
@@ -404,6 +407,7 @@ def write_report(
     results["spam_false_alarms"] = {
         "shipped recipe": spam_false_alarms(sources, config),
         "extra non-spam without names": spam_false_alarms(sources, nameless),
+        "plain logistic regression": spam_false_alarms(sources, plain),
         "YouTube only": spam_false_alarms(sources, no_ham),
     }
     progress.step("toxicity: Jigsaw test, cross-source, attributes")

@@ -38,6 +38,8 @@ from sklearn.pipeline import Pipeline
 from model.calibration import PlattCalibratedClassifier
 from model.classifier import ATTRIBUTES, CARD_FILE, HEADS, MODEL_FILE, SHIPPED_MODEL_DIR
 from model.features import make_feature_pipeline
+from model.linear import NBLogisticRegression
+from model.patterns import ENGINEERED_FEATURES
 from training.datasets import LabeledSet, load_davidson, load_jigsaw, load_youtube
 from training.evaluate import binary_metrics, choose_thresholds
 from training.progress import Progress
@@ -51,6 +53,9 @@ class TrainConfig:
     """Hyper-parameters and data choices; stored verbatim in the card."""
 
     spam_C: float = 30.0  # the spam head is small (~4k rows): exact logistic regression (liblinear)
+    # Scale the spam head's n-gram columns by their naive-Bayes log-count ratio (model/linear.py),
+    # smoothed by this many rows; 0 = plain logistic regression on the shared features.
+    spam_nb_alpha: float = 0.5
     toxicity_alpha: float = 3e-6
     attribute_alpha: float = 3e-6
     spam_extra_ham: int = 2000  # Jigsaw kaggle_train rows added to the spam head as non-spam
@@ -146,8 +151,11 @@ def make_estimator(alpha: float, seed: int) -> SGDClassifier:
     return SGDClassifier(loss="log_loss", alpha=alpha, max_iter=40, tol=1e-4, random_state=seed)
 
 
-def spam_estimator(config: TrainConfig) -> LogisticRegression:
-    """Exact logistic regression for the small spam set: a little better held out than SGD."""
+def spam_estimator(config: TrainConfig) -> LogisticRegression | NBLogisticRegression:
+    """Exact logistic regression for the small spam set (a little better held out than SGD), on
+    naive-Bayes-scaled n-grams unless ``spam_nb_alpha`` is 0."""
+    if config.spam_nb_alpha > 0:
+        return NBLogisticRegression(C=config.spam_C, alpha=config.spam_nb_alpha, n_unscaled=len(ENGINEERED_FEATURES))
     return LogisticRegression(C=config.spam_C, solver="liblinear")
 
 
@@ -310,6 +318,8 @@ def _shrink(head: PlattCalibratedClassifier) -> None:
     """Drop what scoring does not need and store weights as float32 (halves the artifact)."""
     if hasattr(head, "oof_decision_"):
         del head.oof_decision_
+    if hasattr(head.estimator_, "scale_"):  # folded into coef_ already
+        del head.estimator_.scale_
     head.estimator_.coef_ = head.estimator_.coef_.astype(np.float32)
 
 
