@@ -72,19 +72,19 @@ class BatchSignals:
         self.weights = weights
         self.heads = heads  # per comment: 0 spam, 1 toxicity
         self.parts = parts
-        self._ranked: _RankedTerms | None = None
-        self._engineered: list[list[float]] | None = None
-        self._term_text: Callable[[int], str] | None = None
+        # Computed at the first `of`, in one assignment: a thread never sees half of it.
+        self._prepared: tuple[_RankedTerms, list[list[float]], Callable[[int], str]] | None = None
 
     def of(self, i: int) -> tuple[str, ...]:
         """The signals of comment ``i``, as ``comment_signals(weights, heads[i], parts, i)`` gives them."""
-        if self._ranked is None:
-            self._ranked = _rank_terms(self.weights, self.heads, self.parts)
-            # Row i times its head's column: the very products comment_signals takes.
-            self._engineered = (self.parts.engineered * self.weights.engineered[:, self.heads].T).tolist()
-            self._term_text = _term_namer(self.parts)
-        ranked, engineered, term_text = self._ranked, self._engineered, self._term_text
-        assert engineered is not None and term_text is not None
+        if self._prepared is None:
+            self._prepared = (
+                _rank_terms(self.weights, self.heads, self.parts),
+                # Row i times its head's column: the very products comment_signals takes.
+                (self.parts.engineered * self.weights.engineered[:, self.heads].T).tolist(),
+                _term_namer(self.parts),
+            )
+        ranked, engineered, term_text = self._prepared
         if ranked.tied[i]:
             return comment_signals(self.weights, int(self.heads[i]), self.parts, i)
         candidates = _engineered_candidates(engineered[i])
