@@ -57,21 +57,21 @@ class TurnBufferedHandler(logging.StreamHandler):
     def __init__(self, stream: TextIO | None = None) -> None:
         super().__init__(stream)
         self._kept: list[str] = []
+        # The loop whose turn will write the kept lines. Another loop (a closed one never ran its
+        # callback) schedules its own write, so no line waits for a turn that will not come.
+        self._due: asyncio.AbstractEventLoop | None = None
 
     def emit(self, record: logging.LogRecord) -> None:
         # Called with the handler's lock held (Handler.handle).
         try:
             line = self.format(record) + self.terminator
-            if self._kept:  # a write is already due at the end of this turn
-                self._kept.append(line)
-                return
             loop = asyncio._get_running_loop()  # None outside a running loop (asyncio's own helper)
-            if loop is None:
-                self.stream.write(line)
-                self.flush()
-                return
             self._kept.append(line)
-            loop.call_soon(self.flush)
+            if loop is None:
+                self.flush()
+            elif loop is not self._due:
+                self._due = loop
+                loop.call_soon(self.flush)
         except RecursionError:
             raise
         except Exception:
@@ -80,6 +80,7 @@ class TurnBufferedHandler(logging.StreamHandler):
     def flush(self) -> None:
         self.acquire()
         try:
+            self._due = None
             if self._kept:
                 lines, self._kept = "".join(self._kept), []
                 self.stream.write(lines)

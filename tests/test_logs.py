@@ -140,3 +140,25 @@ def test_lines_logged_in_one_loop_turn_are_written_together_at_its_end() -> None
         assert stream.getvalue().endswith("outside again\n") and stream.writes == 3
     finally:
         logger.removeHandler(handler)
+
+
+def test_lines_kept_for_a_loop_that_closed_are_written_by_the_next_loop() -> None:
+    stream = CountingStream()
+    handler = TurnBufferedHandler(stream)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    record = logging.LogRecord("tests", logging.INFO, __file__, 0, "%s", ("first",), None)
+    abandoned = asyncio.new_event_loop()
+    asyncio._set_running_loop(abandoned)  # a line logged in a turn that never ends...
+    try:
+        handler.handle(record)
+    finally:
+        asyncio._set_running_loop(None)
+    abandoned.close()  # ...its write callback dropped
+    assert stream.getvalue() == ""
+
+    async def later() -> None:
+        handler.handle(logging.LogRecord("tests", logging.INFO, __file__, 0, "%s", ("second",), None))
+        await asyncio.sleep(0)
+
+    asyncio.run(later())
+    assert stream.getvalue() == "first\nsecond\n"
