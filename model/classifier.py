@@ -27,6 +27,7 @@ import scipy.sparse as sp
 from sklearn.pipeline import Pipeline
 
 from model.calibration import PlattCalibratedClassifier
+from model.explanations import BatchSignals, SignalWeights
 from model.features import FeatureParts, HashingLayout, sparse_parts
 from model.patterns import ENGINEERED_FEATURES
 
@@ -35,7 +36,6 @@ MODEL_FILE = "model.joblib"
 CARD_FILE = "card.json"
 ATTRIBUTES: tuple[str, ...] = ("severe_toxicity", "obscene", "threat", "insult", "identity_attack")
 HEADS: tuple[str, ...] = ("spam", "toxicity", *ATTRIBUTES)
-MAX_SIGNALS = 5
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,8 @@ class CommentClassifier:
         n_char = self._layout.n_char
         self._eng_offset = n_char + self._layout.n_word
         self._eng_weights = self._weights[self._eng_offset : self._eng_offset + len(ENGINEERED_FEATURES)]
-        self._word_weights = self._weights[n_char : self._eng_offset]
+        # Read by explanations (model/explanations.py): the engineered and the word-block rows.
+        self.signal_weights = SignalWeights(self._eng_weights, self._weights[n_char : self._eng_offset])
 
     def decision(self, items: Sequence[CommentInput]) -> tuple[np.ndarray, FeatureParts]:
         """Raw linear scores, shape ``(len(items), len(HEADS))``, plus the features they came from."""
@@ -120,43 +121,18 @@ class CommentClassifier:
             return []
         decision, parts = self.decision(items)
         probs = self._calibrate(decision)
-        results = []
-        for i, row in enumerate(probs.tolist()):
-            results.append(
-                Scores(
-                    spam=row[0],
-                    toxicity=row[1],
-                    attributes=dict(zip(ATTRIBUTES, row[2:], strict=True)),
-                    explain=partial(self._signals, 0 if row[0] >= row[1] else 1, parts, i),
-                )
+        # Each comment is explained toward its stronger head; all of the batch at once, when the
+        # first of them is asked for.
+        signals = BatchSignals(self.signal_weights, (probs[:, 1] > probs[:, 0]).astype(np.intp), parts)
+        return [
+            Scores(
+                spam=row[0],
+                toxicity=row[1],
+                attributes=dict(zip(ATTRIBUTES, row[2:], strict=True)),
+                explain=partial(signals.of, i),
             )
-        return results
-
-    def _signals(self, head: int, parts: FeatureParts, i: int) -> tuple[str, ...]:
-        """Strongest positive contributors (coefficient x value) toward ``head`` (0 spam, 1 toxicity).
-
-        Word n-grams are named ``token:<term>``; engineered features by name. Character n-grams
-        are not named: one n-gram alone explains nothing to a moderator.
-        """
-        candidates: list[tuple[float, str]] = [
-            (contribution, name)
-            for name, contribution in zip(
-                ENGINEERED_FEATURES, (parts.engineered[i] * self._eng_weights[:, head]).tolist(), strict=True
-            )
-            if contribution > 0
+            for i, row in enumerate(probs.tolist())
         ]
-        terms = np.flatnonzero(parts.terms.docs == i)
-        if len(terms):
-            cols = parts.terms.cols[terms]
-            # A term's contribution: weight x its count / the doc's word-block length.
-            unique, first, counts = np.unique(cols, return_index=True, return_counts=True)
-            contrib = self._word_weights[unique, head] * counts / parts.word_norms[i]
-            for j in np.argsort(-contrib)[:MAX_SIGNALS].tolist():
-                if contrib[j] <= 0:
-                    break
-                candidates.append((float(contrib[j]), f"token:{parts.term_text(int(terms[first[j]]))}"))
-        candidates.sort(reverse=True)
-        return tuple(name for _, name in candidates[:MAX_SIGNALS])
 
 
 def load_classifier(path: str | Path) -> CommentClassifier:

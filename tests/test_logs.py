@@ -3,6 +3,7 @@ commenter's email, IP address, user agent or text (privacy rule 1)."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
@@ -15,7 +16,7 @@ from conftest import PROBE_EMAIL, comment_fields
 from starlette.testclient import TestClient
 
 from service.app import create_app
-from service.logs import JsonFormatter, SecondStampFormatter, configure_logging, request_id_for
+from service.logs import JsonFormatter, SecondStampFormatter, TurnBufferedHandler, configure_logging, request_id_for
 from service.scoring import Scorer
 from service.settings import Settings
 
@@ -100,3 +101,64 @@ def test_new_request_ids_are_random_hex_and_never_repeat() -> None:
     assert len(set(ids)) == len(ids)
     assert request_id_for(b"edge-proxy-42.abc") == "edge-proxy-42.abc"  # a well-formed incoming id is kept
     assert request_id_for(b"bad id!") not in ("bad id!", *ids)
+
+
+class CountingStream(io.StringIO):
+    """A stream that counts its write calls."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes = 0
+
+    def write(self, text: str) -> int:
+        self.writes += 1
+        return super().write(text)
+
+
+def test_lines_logged_in_one_loop_turn_are_written_together_at_its_end() -> None:
+    stream = CountingStream()
+    handler = TurnBufferedHandler(stream)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger = logging.getLogger("tests.turn_buffered")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        logger.warning("outside a loop")
+        assert stream.getvalue() == "outside a loop\n" and stream.writes == 1
+
+        async def burst() -> str:
+            for i in range(3):
+                logger.warning("in the loop %d", i)
+            kept = stream.getvalue()
+            await asyncio.sleep(0)  # the end of this turn
+            return kept
+
+        assert asyncio.run(burst()) == "outside a loop\n"
+        assert stream.getvalue().splitlines() == ["outside a loop", "in the loop 0", "in the loop 1", "in the loop 2"]
+        assert stream.writes == 2
+        logger.warning("outside again")
+        assert stream.getvalue().endswith("outside again\n") and stream.writes == 3
+    finally:
+        logger.removeHandler(handler)
+
+
+def test_lines_kept_for_a_loop_that_closed_are_written_by_the_next_loop() -> None:
+    stream = CountingStream()
+    handler = TurnBufferedHandler(stream)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    record = logging.LogRecord("tests", logging.INFO, __file__, 0, "%s", ("first",), None)
+    abandoned = asyncio.new_event_loop()
+    asyncio._set_running_loop(abandoned)  # a line logged in a turn that never ends...
+    try:
+        handler.handle(record)
+    finally:
+        asyncio._set_running_loop(None)
+    abandoned.close()  # ...its write callback dropped
+    assert stream.getvalue() == ""
+
+    async def later() -> None:
+        handler.handle(logging.LogRecord("tests", logging.INFO, __file__, 0, "%s", ("second",), None))
+        await asyncio.sleep(0)
+
+    asyncio.run(later())
+    assert stream.getvalue() == "first\nsecond\n"
