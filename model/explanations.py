@@ -11,12 +11,10 @@ comment of a batch with one pass of numpy over all their terms (per comment, ``n
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from model.codepoints import decode
 from model.features import FeatureParts
 from model.patterns import ENGINEERED_FEATURES
 
@@ -73,7 +71,7 @@ class BatchSignals:
         self.heads = heads  # per comment: 0 spam, 1 toxicity
         self.parts = parts
         # Computed at the first `of`, in one assignment: a thread never sees half of it.
-        self._prepared: tuple[_RankedTerms, list[list[float]], Callable[[int], str]] | None = None
+        self._prepared: tuple[_RankedTerms, list[list[float]]] | None = None
 
     def of(self, i: int) -> tuple[str, ...]:
         """The signals of comment ``i``, as ``comment_signals(weights, heads[i], parts, i)`` gives them."""
@@ -82,24 +80,15 @@ class BatchSignals:
                 _rank_terms(self.weights, self.heads, self.parts),
                 # Row i times its head's column: the very products comment_signals takes.
                 (self.parts.engineered * self.weights.engineered[:, self.heads].T).tolist(),
-                _term_namer(self.parts),
             )
-        ranked, engineered, term_text = self._prepared
+        ranked, engineered = self._prepared
         if ranked.tied[i]:
             return comment_signals(self.weights, int(self.heads[i]), self.parts, i)
         candidates = _engineered_candidates(engineered[i])
         start, stop = ranked.bounds[i], ranked.bounds[i + 1]
         for contrib, term in zip(ranked.contrib[start:stop], ranked.terms[start:stop], strict=True):
-            candidates.append((contrib, f"token:{term_text(term)}"))
+            candidates.append((contrib, f"token:{self.parts.term_text(term)}"))
         return _strongest(candidates)
-
-
-def _term_namer(parts: FeatureParts) -> Callable[[int], str]:
-    """``parts.term_text``, from the batch's text decoded once: one decode per term costs more."""
-    text = decode(parts.batch.norm.codes)  # one character per code point, so positions agree
-    starts, ends = parts.batch.tokens.starts.tolist(), parts.batch.tokens.ends.tolist()
-    tokens_of = parts.terms.tokens_of
-    return lambda t: " ".join([text[starts[k] : ends[k]] for k in tokens_of(t)])
 
 
 @dataclass(frozen=True)

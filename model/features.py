@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
@@ -27,6 +28,7 @@ from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
+from model.codepoints import decode
 from model.engineered import engineered_batch, engineered_small
 from model.normalize import Normalized, as_normalized, clean_batch, normalize_batch, normalize_small
 from model.tokens import MAX_NGRAM_CHARS, Tokens, WordTerms, char_ngrams, tokenize, word_terms
@@ -275,8 +277,15 @@ class FeatureParts:
 
     def term_text(self, t: int) -> str:
         # Token indices of the texts' tokens equal those in the whole batch: authors come after.
-        tokens, codes = self.batch.tokens, self.batch.norm.codes
-        return " ".join(tokens.text(codes, k) for k in self.terms.tokens_of(t))
+        text, starts, ends = self._token_spans
+        return " ".join([text[starts[k] : ends[k]] for k in self.terms.tokens_of(t)])
+
+    @cached_property
+    def _token_spans(self) -> tuple[str, list[int], list[int]]:
+        """The batch's text decoded once (one character per code point, so token positions agree),
+        with the token bounds as Python ints: a decode per term cost more than the explanation."""
+        tokens = self.batch.tokens
+        return decode(self.batch.norm.codes), tokens.starts.tolist(), tokens.ends.tolist()
 
 
 @dataclass(frozen=True)

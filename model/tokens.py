@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model.codepoints import WORD, P, buckets, decode, doc_ids, powers, shifted
+from model.codepoints import WORD, P, buckets, doc_ids, powers, shifted
 from model.normalize import Normalized, normalize_batch
 
 MAX_NGRAM_CHARS = 3_000  # n-grams read a comment's opening: bounds the cost of a huge comment
@@ -29,9 +29,6 @@ class Tokens:
     ends: np.ndarray  # one past its last character
     docs: np.ndarray  # the text it belongs to
     hashes: np.ndarray  # uint64 hash of its characters
-
-    def text(self, codes: np.ndarray, t: int) -> str:
-        return decode(codes[self.starts[t] : self.ends[t]])
 
     def head(self, n_docs: int) -> Tokens:
         """The tokens of the first ``n_docs`` texts."""
