@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
 
 from conftest import stored_comment
 
-from service.store import NewComment, opened_store
-from service.store.sqlite import SQLiteStore
+from service.store import NewComment, Store, opened_store
 
 
 def _comment(text: str, author: str = "A", email_hash: str | None = "h", parent: int | None = None) -> NewComment:
@@ -23,6 +24,18 @@ def _comment(text: str, author: str = "A", email_hash: str | None = "h", parent:
         avatar_hash="a",
         model_version="v",
     )
+
+
+@asynccontextmanager
+async def _store_beside_another_writer(db: Path) -> AsyncIterator[tuple[Store, sqlite3.Connection]]:
+    """An opened store, and a plain connection to its file writing as another process would
+    (`site update`, `privacy erase`)."""
+    async with opened_store(str(db)) as store:
+        other = sqlite3.connect(db, isolation_level=None)
+        try:
+            yield store, other
+        finally:
+            other.close()
 
 
 def test_a_mixed_batch_keeps_every_good_write_and_isolates_the_bad_one(tmp_path: Path) -> None:
@@ -94,11 +107,8 @@ def test_look_ups_share_one_snapshot_per_loop_turn_and_see_every_commit_after_it
     db = tmp_path / "c.db"
 
     async def run() -> list[int]:
-        store = SQLiteStore(str(db))
-        await store.open()
-        other = sqlite3.connect(db, isolation_level=None)  # another process, such as `site update`
         counts = []
-        try:
+        async with _store_beside_another_writer(db) as (store, other):
             counts.append((await store.author_history(1, "h")).approved)
             other.execute(
                 "INSERT INTO banned_authors (site_id, email_hash, banned_at, actor) VALUES (1, 'h', 'now', 'test')"
@@ -109,9 +119,6 @@ def test_look_ups_share_one_snapshot_per_loop_turn_and_see_every_commit_after_it
             counts.append(int((await store.author_history(1, "h")).banned))
             await store.insert_comment(_comment("ours"))  # our own commit: seen right after its answer
             counts.append((await store.author_history(1, "h")).approved)
-        finally:
-            other.close()
-            await store.close()
         return counts
 
     assert asyncio.run(run()) == [0, 0, 1, 1]
@@ -121,11 +128,8 @@ def test_a_site_read_is_kept_for_its_snapshot_only(tmp_path: Path) -> None:
     db = tmp_path / "c.db"
 
     async def run() -> list[int]:
-        store = SQLiteStore(str(db))
-        await store.open()
-        other = sqlite3.connect(db, isolation_level=None)  # another process, such as `site update`
         seen = []
-        try:
+        async with _store_beside_another_writer(db) as (store, other):
             first = await store.default_site()
             other.execute("UPDATE sites SET settings = '{\"flood_seconds\": 42}' WHERE is_default = 1")
             again = await store.default_site()  # the same turn, the same snapshot: the same answer
@@ -136,9 +140,6 @@ def test_a_site_read_is_kept_for_its_snapshot_only(tmp_path: Path) -> None:
             site = await store.default_site()
             await store.update_site(site.id, replace(site.settings, flood_seconds=7))  # our own change
             seen.append((await store.default_site()).settings.flood_seconds)
-        finally:
-            other.close()
-            await store.close()
         return seen
 
     assert asyncio.run(run()) == [0, 42, 7]
