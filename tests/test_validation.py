@@ -1,3 +1,6 @@
+import gc
+import importlib
+
 from service.sites import SiteSettings
 from service.validation import MAX_COMMENT_BYTES, normalized_email, validate_fields
 
@@ -83,3 +86,36 @@ def test_parent_and_post_id_shapes() -> None:
 def test_control_characters_are_stripped() -> None:
     draft, _ = validate_fields(dict(OK, comment="hi\x00 there\x07", author="Ja\x1bne"), SiteSettings())
     assert draft is not None and draft.content == "hi there" and draft.author == "Jane"
+
+
+def test_domain_verdicts_are_cached_and_agree_with_the_uncached_library() -> None:
+    module = importlib.import_module("email_validator.validate_email")
+    cached = module.validate_email_domain_name
+    assert hasattr(cached, "cache_info"), "the domain step of email-validator is no longer cached"
+    addresses = [
+        "jane@example.org",
+        "Jane.Doe+news@Mail.Example.COM",
+        "ann@EXAMPLE.org",
+        "bob@exämple.org",
+        "bad@exa mple.org",
+        "bad@-example.org",
+        "bad@example..org",
+        "bad@localhost",
+        "bad@123.45",
+    ]
+    first = [normalized_email(a) for a in addresses]
+    hits = cached.cache_info().hits
+    assert [normalized_email(a) for a in addresses] == first  # the same verdicts from the cache
+    assert cached.cache_info().hits > hits
+    module.validate_email_domain_name = cached.__wrapped__  # the library as shipped
+    try:
+        assert [normalized_email(a) for a in addresses] == first
+    finally:
+        module.validate_email_domain_name = cached
+    assert first[:4] == ["jane@example.org", "Jane.Doe+news@mail.example.com", "ann@example.org", "bob@exämple.org"]
+    assert first[4:] == [None] * 5
+    # Only domains are kept, never an address: the cache's keys (lru_cache has no public view of
+    # them, but the garbage collector sees its dict) hold the domain, then keyword arguments.
+    keys = [key for obj in gc.get_referents(cached) if isinstance(obj, dict) for key in obj if isinstance(key, tuple)]
+    assert "example.org" in {key[0] for key in keys}
+    assert not any("@" in str(part) for key in keys for part in key)
