@@ -11,6 +11,7 @@ from conftest import stored_comment
 
 from service.sites import SiteSettings
 from service.store import NewComment, make_store
+from service.store.checkpoints import CHECKPOINT_EVERY_WRITES, WRITER_AUTOCHECKPOINT_PAGES
 from service.store.migrations import SCHEMA_VERSION
 from service.store.sqlite import SQLiteStore
 
@@ -58,6 +59,39 @@ def test_concurrent_writes_are_group_committed_and_all_durable(tmp_path: Path) -
     assert len(batches) < 200  # some writes shared a commit
     # A fresh connection (another process's view) sees every acknowledged row.
     assert sqlite3.connect(path).execute("SELECT count(*) FROM comments").fetchone() == (200,)
+
+
+def test_the_writer_checkpoints_after_a_number_of_writes(tmp_path: Path) -> None:
+    """SQLite's automatic checkpoint is only a backstop: the writer copies committed pages into the
+    database file every CHECKPOINT_EVERY_WRITES writes (an immutable read ignores the log, so it
+    sees only copied pages)."""
+    path = tmp_path / "c.db"
+
+    def rows_in_database_file() -> int:
+        conn = sqlite3.connect(f"file:{path}?immutable=1", uri=True)
+        try:
+            return int(conn.execute("SELECT count(*) FROM comments").fetchone()[0])
+        except sqlite3.OperationalError:  # not even the schema has been copied yet
+            return 0
+        finally:
+            conn.close()
+
+    async def run() -> None:
+        store = SQLiteStore(str(path))
+        await store.open()
+        assert store._writer is not None
+        async with store._writer.execute("PRAGMA wal_autocheckpoint") as cur:
+            assert await cur.fetchone() == (WRITER_AUTOCHECKPOINT_PAGES,)
+        site = await store.default_site()
+        few = CHECKPOINT_EVERY_WRITES // 2
+        await asyncio.gather(*(store.insert_comment(_comment(site.id, f"a{i}")) for i in range(few)))
+        assert rows_in_database_file() == 0  # far below the backstop: all still in the log only
+        await asyncio.gather(*(store.insert_comment(_comment(site.id, f"b{i}")) for i in range(few)))
+        await store.insert_comment(_comment(site.id, "the write after the checkpoint"))
+        assert rows_in_database_file() >= 2 * few
+        await store.close()
+
+    asyncio.run(run())
 
 
 def test_a_failing_write_does_not_sink_its_batch(tmp_path: Path) -> None:

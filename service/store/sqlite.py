@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 import aiosqlite
 
 from service.sites import DEFAULT_SITE_SETTINGS, Site, SiteSettings, site_key_hash
+from service.store.checkpoints import CHECKPOINT_EVERY_WRITES, WRITER_AUTOCHECKPOINT_PAGES, checkpoint
 from service.store.migrations import MIGRATIONS
 from service.store.records import AkismetReport, AuthorHistory, NewComment, StoredComment
 from service.store.sqlite_moderation import ModerationQueries
@@ -88,6 +89,7 @@ class SQLiteStore(ModerationQueries, PrivacyQueries):
         self._snapshot_sites: dict[tuple[str, tuple[Any, ...]], Site | None] = {}
         self._jobs: asyncio.Queue[tuple[Job, asyncio.Future[Any]] | None] = asyncio.Queue()
         self._writer_task: asyncio.Task[None] | None = None
+        self._writes_since_checkpoint = 0  # committed by the writer (see checkpoints.py)
 
     # -- life cycle -------------------------------------------------------------------------
 
@@ -95,7 +97,9 @@ class SQLiteStore(ModerationQueries, PrivacyQueries):
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         # isolation_level=None: the writer issues BEGIN/COMMIT itself, so batching is explicit.
         self._writer = await aiosqlite.connect(self.path, isolation_level=None)
-        for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", "busy_timeout=10000"):
+        pragmas = ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", "busy_timeout=10000")
+        # The writer checkpoints between batches (see checkpoints.py); SQLite's own is a backstop.
+        for pragma in (*pragmas, f"wal_autocheckpoint={WRITER_AUTOCHECKPOINT_PAGES}"):
             await self._writer.execute(f"PRAGMA {pragma}")
         await self._migrate(self._writer)
         await self._ensure_default_site(self._writer)
@@ -176,6 +180,11 @@ class SQLiteStore(ModerationQueries, PrivacyQueries):
                     break
                 batch.append(nxt)
             await self._commit_batch(conn, batch)
+            self._writes_since_checkpoint += len(batch)
+            if self._writes_since_checkpoint >= CHECKPOINT_EVERY_WRITES:
+                # The batch's callers are answered: the copy overlaps their answers and the next requests.
+                self._writes_since_checkpoint = 0
+                await _in_thread(conn, checkpoint)
             if stop:
                 return
 
