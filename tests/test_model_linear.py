@@ -37,3 +37,14 @@ def test_log_count_ratio_signs_and_unscaled_columns() -> None:
     X_empty = sp.hstack([X, sp.csr_matrix((X.shape[0], 1))], format="csr")
     empty = NBLogisticRegression(alpha=1.0).fit(X_empty, y).scale_
     assert np.isfinite(empty).all()
+
+
+def test_beta_interpolates_the_ngram_weights_toward_naive_bayes() -> None:
+    X, y, w = _data()
+    full = NBLogisticRegression(C=10.0, alpha=0.5, n_unscaled=2).fit(X, y, sample_weight=w)
+    half = NBLogisticRegression(C=10.0, alpha=0.5, n_unscaled=2, beta=0.5).fit(X, y, sample_weight=w)
+    scaled = full.coef_.ravel()[:-2] / full.scale_[:-2]  # the regression's own n-gram weights
+    expected = (0.5 * np.abs(scaled).mean() + 0.5 * scaled) * full.scale_[:-2]
+    np.testing.assert_allclose(half.coef_.ravel()[:-2], expected)
+    np.testing.assert_allclose(half.coef_.ravel()[-2:], full.coef_.ravel()[-2:])  # engineered: as fitted
+    np.testing.assert_allclose(half.intercept_, full.intercept_)

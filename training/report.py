@@ -385,7 +385,7 @@ def write_report(
     featurize_sources(sources, make_feature_pipeline().fit([("", "", "")]), config.n_jobs, progress)
     results: dict = {"config": {k: v for k, v in vars(config).items()}}
     progress.step("YouTube leave-one-video-out")
-    no_ham = replace(config, spam_extra_ham=0)
+    no_ham = replace(config, spam_extra_ham=0, spam_davidson_ham=0)
     nameless = replace(config, spam_ham_names=False)
     plain = replace(config, spam_nb_alpha=0.0)
     results["youtube_lovo"] = [
@@ -397,7 +397,8 @@ def write_report(
             f"{' and every Jigsaw train row with a link' if config.spam_link_ham else ''}, "
             f"weight {config.spam_extra_ham_weight}"
             f"{', named like YouTube non-spam commenters' if config.spam_ham_names else ''}"
-            f"{f', NB-scaled n-grams (alpha {config.spam_nb_alpha})' if config.spam_nb_alpha else ''}",
+            f"{f', + {config.spam_davidson_ham} Davidson hate/offensive tweets, weight {config.spam_davidson_ham_weight}' if config.spam_davidson_ham else ''}"
+            f"{f', NB-scaled n-grams (alpha {config.spam_nb_alpha}, beta {config.spam_nb_beta})' if config.spam_nb_alpha else ''}",
         ),
         youtube_leave_one_video_out(sources, plain, out, "shipped data recipe, plain logistic regression"),
         youtube_leave_one_video_out(sources, nameless, out, "shipped recipe, extra non-spam without names"),

@@ -56,14 +56,23 @@ class TrainConfig:
     # Scale the spam head's n-gram columns by their naive-Bayes log-count ratio (model/linear.py),
     # smoothed by this many rows; 0 = plain logistic regression on the shared features.
     spam_nb_alpha: float = 0.5
+    # NBSVM interpolation (model/linear.py): n-gram weights = beta * NB-LR + (1 - beta) * naive Bayes.
+    spam_nb_beta: float = 0.5
     toxicity_alpha: float = 3e-6
     attribute_alpha: float = 3e-6
-    spam_extra_ham: int = 2000  # Jigsaw kaggle_train rows added to the spam head as non-spam
-    spam_extra_ham_weight: float = 0.5  # their sample weight: enough to stop false alarms, not swamp YouTube
+    # Jigsaw kaggle_train rows added to the spam head as non-spam (more than there are = all of them):
+    # many different comments at a low weight, rather than a few at a higher one.
+    spam_extra_ham: int = 20000
+    spam_extra_ham_weight: float = 0.2  # their sample weight: enough to stop false alarms, not swamp YouTube
     spam_link_ham: bool = True  # also every Jigsaw kaggle_train row with a link: the only non-spam with links
     # Give those rows author names drawn from the training videos' non-spam authors: every comment
     # to the service has a name, and nameless non-spam would teach "a name looks like spam".
     spam_ham_names: bool = True
+    # Davidson hate/offensive tweets added to the spam head as non-spam (a random sample of this many;
+    # 0 = none), at this weight: short, casual text with links, mentions and retweets that is not spam.
+    # The "neither" tweets are never used, so they stay a held-out false-alarm check.
+    spam_davidson_ham: int = 5000
+    spam_davidson_ham_weight: float = 0.1
     davidson_weight: float = 0.5  # sample weight of Davidson rows in the toxicity head; 0 = unused
     folds: int = 5
     seed: int = 0
@@ -155,7 +164,9 @@ def spam_estimator(config: TrainConfig) -> LogisticRegression | NBLogisticRegres
     """Exact logistic regression for the small spam set (a little better held out than SGD), on
     naive-Bayes-scaled n-grams unless ``spam_nb_alpha`` is 0."""
     if config.spam_nb_alpha > 0:
-        return NBLogisticRegression(C=config.spam_C, alpha=config.spam_nb_alpha, n_unscaled=len(ENGINEERED_FEATURES))
+        return NBLogisticRegression(
+            C=config.spam_C, alpha=config.spam_nb_alpha, n_unscaled=len(ENGINEERED_FEATURES), beta=config.spam_nb_beta
+        )
     return LogisticRegression(C=config.spam_C, solver="liblinear")
 
 
@@ -242,6 +253,22 @@ def spam_data(sources: Sources, config: TrainConfig, youtube_rows: np.ndarray | 
             )
         )
         counts["jigsaw_train_as_ham"] = {"rows": n, "spam": 0}
+    if config.spam_davidson_ham > 0:
+        dv = sources.davidson
+        pick = np.flatnonzero(dv.groups != "neither")
+        n = min(config.spam_davidson_ham, len(pick))
+        pick = np.sort(np.random.default_rng(config.seed + 3).choice(pick, size=n, replace=False))
+        video_names = np.unique(groups)
+        parts.append(
+            (
+                _named_matrix(sources, config, dv, pick, index, config.seed + 4),
+                np.zeros(n, dtype=int),
+                config.spam_davidson_ham_weight,
+                video_names[np.arange(n) % len(video_names)],
+                False,
+            )
+        )
+        counts["davidson_as_ham"] = {"rows": n, "spam": 0, "weight": config.spam_davidson_ham_weight}
     for extra in sources.extras:
         if "spam" in extra.labels:
             # A site's own labels carry a per-row weight (its voice counts more than public data).
@@ -265,11 +292,17 @@ def ham_author_names(sources: Sources, youtube_rows: np.ndarray) -> list[str]:
 def _extra_ham_matrix(sources: Sources, config: TrainConfig, pick: np.ndarray, youtube_rows: np.ndarray):
     """Features of the Jigsaw rows used as extra non-spam, named (see ``spam_ham_names``) from the
     YouTube rows in training only, so no held-out video's names leak into a fold."""
-    jt = sources.jigsaw_train
+    return _named_matrix(sources, config, sources.jigsaw_train, pick, youtube_rows, config.seed + 2)
+
+
+def _named_matrix(
+    sources: Sources, config: TrainConfig, data: LabeledSet, pick: np.ndarray, youtube_rows: np.ndarray, seed: int
+):
+    """Features of ``data``'s rows ``pick`` as extra non-spam, named like ``_extra_ham_matrix``."""
     names = ham_author_names(sources, youtube_rows) if config.spam_ham_names else []
     if not names or sources.features is None:
-        return sources.matrices[jt.name][pick]
-    rows = named_rows([jt.rows[i] for i in pick.tolist()], names, config.seed + 2)
+        return sources.matrices[data.name][pick]
+    rows = named_rows([data.rows[i] for i in pick.tolist()], names, seed)
     return featurize(sources.features, rows, config.n_jobs)
 
 
