@@ -12,6 +12,7 @@ applied unchanged to the held-out side.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -33,6 +34,7 @@ from training.train import (  # noqa: E402
     PlattCalibratedClassifier,
     Sources,
     TrainConfig,
+    davidson_ham_rows,
     featurize,
     featurize_sources,
     fit_head,
@@ -97,7 +99,10 @@ def _plot(name: str, y: np.ndarray, scores: np.ndarray, out: Path, thresholds: d
     axes[2].legend()
     fig.suptitle(name)
     fig.tight_layout()
-    file = name.replace(" ", "_").replace("/", "-").replace(">", "to") + ".png"
+    stem = name.replace(" ", "_").replace("/", "-").replace(">", "to")
+    if len(stem) > 100:  # a recipe's label can outgrow a file name (255 bytes): keep it unique, shorter
+        stem = f"{stem[:80]}_{hashlib.sha1(stem.encode()).hexdigest()[:10]}"
+    file = stem + ".png"
     fig.savefig(out / file, dpi=80)
     plt.close(fig)
     return file
@@ -130,18 +135,21 @@ def youtube_leave_one_video_out(sources: Sources, config: TrainConfig, out: Path
 
 def spam_false_alarms(sources: Sources, config: TrainConfig) -> dict:
     """Spam head trained on all YouTube (+ extra ham per config): how much clean text from other
-    sources it would refuse or queue. None of these rows is spam and none was trained on."""
+    sources it would refuse or queue. None of these rows is spam and none was trained on (the
+    Davidson tweets the spam head trains on as non-spam are left out of "davidson_unseen")."""
     data = spam_data(sources, config)
     head, thresholds = _fit_spam(data, config)
     result: dict = {"thresholds": thresholds}
     davidson_neither = sources.davidson.groups == "neither"
+    davidson_unseen = np.ones(len(sources.davidson.rows), dtype=bool)
+    davidson_unseen[davidson_ham_rows(sources, config)] = False
     # The service's comments all carry a name; these sets have none. The same rows named as the
     # YouTube non-spam commenters are named show what a name alone does to the score.
     names = ham_author_names(sources, np.arange(len(sources.youtube)))
     neither_rows = [row for row, keep in zip(sources.davidson.rows, davidson_neither, strict=True) if keep]
     for name, X in (
         ("jigsaw_test", sources.matrices[sources.jigsaw_test.name]),
-        ("davidson_all", sources.matrices[sources.davidson.name]),
+        ("davidson_unseen", sources.matrices[sources.davidson.name][davidson_unseen]),
         ("davidson_neither", sources.matrices[sources.davidson.name][davidson_neither]),
         ("jigsaw_test_named", featurize(sources.features, named_rows(sources.jigsaw_test.rows, names, 7), 1)),
         ("davidson_neither_named", featurize(sources.features, named_rows(neither_rows, names, 7), 1)),
@@ -373,6 +381,26 @@ def _markdown(results: dict) -> str:
     return "\n".join(lines)
 
 
+def _recipe_label(config: TrainConfig, jigsaw_train_rows: int) -> str:
+    """The shipped spam recipe in words, for the report's table and plot titles."""
+    jigsaw = (
+        "every Jigsaw train row"
+        if config.spam_extra_ham >= jigsaw_train_rows
+        else f"{config.spam_extra_ham} random Jigsaw train rows"
+        + (" and every one with a link" if config.spam_link_ham else "")
+    )
+    parts = [f"shipped recipe: + {jigsaw} as non-spam, weight {config.spam_extra_ham_weight}"]
+    if config.spam_ham_names:
+        parts.append("named like YouTube non-spam commenters")
+    if config.spam_davidson_ham:
+        parts.append(
+            f"+ {config.spam_davidson_ham} Davidson hate/offensive tweets, weight {config.spam_davidson_ham_weight}"
+        )
+    if config.spam_nb_alpha:
+        parts.append(f"NB-scaled n-grams (alpha {config.spam_nb_alpha}, beta {config.spam_nb_beta})")
+    return ", ".join(parts)
+
+
 def write_report(
     out_dir: str | Path, max_rows: int | None = None, n_jobs: int = 2, config: TrainConfig | None = None
 ) -> Path:
@@ -393,12 +421,7 @@ def write_report(
             sources,
             config,
             out,
-            f"shipped recipe: + {config.spam_extra_ham} random Jigsaw non-spam"
-            f"{' and every Jigsaw train row with a link' if config.spam_link_ham else ''}, "
-            f"weight {config.spam_extra_ham_weight}"
-            f"{', named like YouTube non-spam commenters' if config.spam_ham_names else ''}"
-            f"{f', + {config.spam_davidson_ham} Davidson hate/offensive tweets, weight {config.spam_davidson_ham_weight}' if config.spam_davidson_ham else ''}"
-            f"{f', NB-scaled n-grams (alpha {config.spam_nb_alpha}, beta {config.spam_nb_beta})' if config.spam_nb_alpha else ''}",
+            _recipe_label(config, len(sources.jigsaw_train.rows)),
         ),
         youtube_leave_one_video_out(sources, plain, out, "shipped data recipe, plain logistic regression"),
         youtube_leave_one_video_out(sources, nameless, out, "shipped recipe, extra non-spam without names"),

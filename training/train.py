@@ -255,9 +255,8 @@ def spam_data(sources: Sources, config: TrainConfig, youtube_rows: np.ndarray | 
         counts["jigsaw_train_as_ham"] = {"rows": n, "spam": 0}
     if config.spam_davidson_ham > 0:
         dv = sources.davidson
-        pick = np.flatnonzero(dv.groups != "neither")
-        n = min(config.spam_davidson_ham, len(pick))
-        pick = np.sort(np.random.default_rng(config.seed + 3).choice(pick, size=n, replace=False))
+        pick = davidson_ham_rows(sources, config)
+        n = len(pick)
         video_names = np.unique(groups)
         parts.append(
             (
@@ -276,6 +275,16 @@ def spam_data(sources: Sources, config: TrainConfig, youtube_rows: np.ndarray | 
             parts.append((sources.matrices[extra.name], extra.labels["spam"], weight, extra.groups, True))
             counts[extra.name] = {"rows": len(extra), "spam": int(extra.labels["spam"].sum())}
     return _stack(parts, counts)
+
+
+def davidson_ham_rows(sources: Sources, config: TrainConfig) -> np.ndarray:
+    """The Davidson hate/offensive tweets the spam head trains on as non-spam (sorted row indices);
+    the false-alarm report leaves them out."""
+    candidates = np.flatnonzero(sources.davidson.groups != "neither")
+    n = min(config.spam_davidson_ham, len(candidates))
+    if n <= 0:
+        return np.zeros(0, dtype=np.intp)
+    return np.sort(np.random.default_rng(config.seed + 3).choice(candidates, size=n, replace=False))
 
 
 def named_rows(rows: list[tuple[str, str, str]], names: list[str], seed: int) -> list[tuple[str, str, str]]:
