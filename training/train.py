@@ -229,6 +229,7 @@ def spam_data(sources: Sources, config: TrainConfig, youtube_rows: np.ndarray | 
     groups = yt.groups[index]
     parts = [(Xy, yt.labels["spam"][index], 1.0, groups, True)]
     counts = {"youtube": {"rows": int(len(index)), "spam": int(yt.labels["spam"][index].sum())}}
+    folds = np.unique(groups)  # extra non-spam is spread over them (see _ham_part)
     if config.spam_extra_ham > 0:
         jt = sources.jigsaw_train
         n = min(config.spam_extra_ham, len(jt))
@@ -240,34 +241,14 @@ def spam_data(sources: Sources, config: TrainConfig, youtube_rows: np.ndarray | 
             pick = np.union1d(pick, linked)
             n = len(pick)
         pick = np.sort(pick)
-        # Spread the extra non-spam over the video folds so every fold keeps the same mix.
-        video_names = np.unique(groups)
-        ham_groups = video_names[np.arange(n) % len(video_names)]
-        parts.append(
-            (
-                _extra_ham_matrix(sources, config, pick, index),
-                np.zeros(n, dtype=int),
-                config.spam_extra_ham_weight,
-                ham_groups,
-                False,
-            )
-        )
+        weight = config.spam_extra_ham_weight
+        parts.append(_ham_part(sources, config, jt, pick, index, folds, weight, 2))
         counts["jigsaw_train_as_ham"] = {"rows": n, "spam": 0}
     if config.spam_davidson_ham > 0:
-        dv = sources.davidson
         pick = davidson_ham_rows(sources, config)
-        n = len(pick)
-        video_names = np.unique(groups)
-        parts.append(
-            (
-                _named_matrix(sources, config, dv, pick, index, config.seed + 4),
-                np.zeros(n, dtype=int),
-                config.spam_davidson_ham_weight,
-                video_names[np.arange(n) % len(video_names)],
-                False,
-            )
-        )
-        counts["davidson_as_ham"] = {"rows": n, "spam": 0, "weight": config.spam_davidson_ham_weight}
+        weight = config.spam_davidson_ham_weight
+        parts.append(_ham_part(sources, config, sources.davidson, pick, index, folds, weight, 4))
+        counts["davidson_as_ham"] = {"rows": len(pick), "spam": 0, "weight": weight}
     for extra in sources.extras:
         if "spam" in extra.labels:
             # A site's own labels carry a per-row weight (its voice counts more than public data).
@@ -298,21 +279,27 @@ def ham_author_names(sources: Sources, youtube_rows: np.ndarray) -> list[str]:
     return sorted({yt.rows[i][1] for i in youtube_rows.tolist() if yt.labels["spam"][i] == 0 and yt.rows[i][1]})
 
 
-def _extra_ham_matrix(sources: Sources, config: TrainConfig, pick: np.ndarray, youtube_rows: np.ndarray):
-    """Features of the Jigsaw rows used as extra non-spam, named (see ``spam_ham_names``) from the
-    YouTube rows in training only, so no held-out video's names leak into a fold."""
-    return _named_matrix(sources, config, sources.jigsaw_train, pick, youtube_rows, config.seed + 2)
-
-
-def _named_matrix(
-    sources: Sources, config: TrainConfig, data: LabeledSet, pick: np.ndarray, youtube_rows: np.ndarray, seed: int
-):
-    """Features of ``data``'s rows ``pick`` as extra non-spam, named like ``_extra_ham_matrix``."""
+def _ham_part(
+    sources: Sources,
+    config: TrainConfig,
+    data: LabeledSet,
+    pick: np.ndarray,
+    youtube_rows: np.ndarray,
+    folds: np.ndarray,
+    weight: float,
+    seed_offset: int,
+) -> tuple[sp.csr_matrix, np.ndarray, float, np.ndarray, bool]:
+    """``data``'s rows ``pick`` as extra non-spam for the spam head: named (see ``spam_ham_names``)
+    from the YouTube rows in training only, so no held-out video's names leak into a fold, and
+    spread over the video folds so every fold keeps the same mix."""
     names = ham_author_names(sources, youtube_rows) if config.spam_ham_names else []
     if not names or sources.features is None:
-        return sources.matrices[data.name][pick]
-    rows = named_rows([data.rows[i] for i in pick.tolist()], names, seed)
-    return featurize(sources.features, rows, config.n_jobs)
+        X = sources.matrices[data.name][pick]
+    else:
+        rows = named_rows([data.rows[i] for i in pick.tolist()], names, config.seed + seed_offset)
+        X = featurize(sources.features, rows, config.n_jobs)
+    n = len(pick)
+    return X, np.zeros(n, dtype=int), weight, folds[np.arange(n) % len(folds)], False
 
 
 def toxicity_data(sources: Sources, config: TrainConfig, label: str = "toxicity", davidson: bool = True) -> HeadData:
