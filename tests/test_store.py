@@ -12,7 +12,7 @@ from conftest import stored_comment
 from service.sites import SiteSettings
 from service.store import NewComment, make_store
 from service.store.checkpoints import CHECKPOINT_EVERY_WRITES, WRITER_AUTOCHECKPOINT_PAGES
-from service.store.migrations import SCHEMA_VERSION
+from service.store.migrations import MIGRATIONS, SCHEMA_VERSION
 from service.store.sqlite import SQLiteStore
 
 
@@ -133,3 +133,75 @@ def test_sites_are_found_by_key_only(tmp_path: Path) -> None:
 def test_postgres_urls_are_refused_clearly() -> None:
     with pytest.raises(ValueError, match="PostgreSQL"):
         make_store("postgresql://127.0.0.1/test")
+
+
+def _apply_migrations(path: Path, count: int) -> None:
+    db = sqlite3.connect(path, isolation_level=None)
+    for version, script in enumerate(MIGRATIONS[:count], start=1):
+        db.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;")
+    db.close()
+
+
+def test_comment_look_ups_search_the_post_and_email_indexes(tmp_path: Path) -> None:
+    """The listing, the duplicate check and the author's history each seek an index; none walks
+    every comment (a scan, or the status index the planner likes for the listing's ORDER BY id)."""
+    path = tmp_path / "c.db"
+    statements: list[str] = []
+
+    async def run() -> None:
+        store = SQLiteStore(str(path))
+        await store.open()
+        for i in range(30):
+            status = ("approved", "pending", "spam", "trash")[i % 4]
+            await store.insert_comment(
+                stored_comment(post_id=f"p{i % 3}", author=f"A{i % 5}", email_hash=f"h{i % 7}", status=status)
+            )
+        assert store._lookup is not None and store._reader is not None
+        store._lookup.set_trace_callback(statements.append)
+        await store._reader._execute(lambda: store._reader._conn.set_trace_callback(statements.append))  # type: ignore[union-attr]
+        await store.approved_comments(1, "p1")
+        await store.find_duplicate(1, "p1", "A1", "h1", "A comment.")
+        await store.author_history(1, "h1")
+        await store.close()
+
+    asyncio.run(run())
+    plans = {}
+    db = sqlite3.connect(path)
+    for sql in statements:
+        if "FROM comments" in sql:
+            plans[sql] = [row[3] for row in db.execute("EXPLAIN QUERY PLAN " + sql)]
+    assert len(plans) == 3, statements
+    for sql, plan in plans.items():
+        comment_steps = [step for step in plan if " comments " in f"{step} "]
+        assert comment_steps and all(step.startswith("SEARCH comments USING") for step in comment_steps), (sql, plan)
+        assert not any("comments_by_status " in f"{step} " for step in plan), (sql, plan)
+
+
+def test_a_store_from_before_the_index_merge_is_migrated_and_keeps_finding_its_comments(tmp_path: Path) -> None:
+    path = tmp_path / "c.db"
+    _apply_migrations(path, 6)
+    old = sqlite3.connect(path, isolation_level=None)
+    old.execute(
+        "INSERT INTO sites (name, url, key_hash, is_default, settings, created_at)"
+        " VALUES ('default', 'http://x/', NULL, 1, '{}', 'now')"
+    )
+    old.execute(
+        "INSERT INTO comments (site_id, post_id, author, email_hash, content, status, model_version, created_at,"
+        " updated_at) VALUES (1, 'p', 'Ann', 'h', 'Hello there.', 'approved', 'test', 'now', 'now')"
+    )
+    old.close()
+
+    async def run() -> tuple[int | None, int | None, int, int]:
+        store = SQLiteStore(str(path))
+        await store.open()
+        by_author = await store.find_duplicate(1, "p", "Ann", None, "Hello there.")
+        by_email = await store.find_duplicate(1, "p", "Someone else", "h", "Hello there.")
+        listed = len(await store.approved_comments(1, "p"))
+        history = (await store.author_history(1, "h")).approved
+        await store.close()
+        return by_author, by_email, listed, history
+
+    assert asyncio.run(run()) == (1, 1, 1, 1)
+    indexes = {row[0] for row in sqlite3.connect(path).execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert {"comments_by_email_site", "comments_by_post_author_status"} <= indexes
+    assert not {"comments_by_email", "comments_by_site_email", "comments_by_post", "comments_by_post_author"} & indexes
