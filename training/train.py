@@ -179,6 +179,38 @@ def make_splits(y: np.ndarray, groups: np.ndarray | None, folds: int, seed: int)
     return list(StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(np.zeros(len(y)), y))
 
 
+# Engineered signals the shipped spam data never shows: no YouTube comment has a website field, a
+# link in its author's name or a toll-free support number, so a head fit on it weighs them exactly 0
+# and would ignore them on the blogs it is for. While its training rows never show one, each takes
+# the learned weight of the same signal elsewhere (a phone number; a link in the text; commercial
+# words in the name field). Rows that show it (a site's own moderators' decisions) replace the loan.
+SPAM_BORROWED_WEIGHTS: dict[str, str] = {
+    "toll_free_number": "phone_number",
+    "support_number": "phone_number",
+    "author_has_link": "link_count",
+    "url_commercial": "author_commercial",
+}
+
+
+def borrow_absent_weights(head: PlattCalibratedClassifier, X: sp.csr_matrix, borrowed: dict[str, str]) -> list[str]:
+    """Gives each engineered feature in ``borrowed`` that no row of ``X`` shows the final model's
+    weight for its source feature; returns the names that borrowed.
+
+    Only the final model changes: the held-out folds, hence the calibration and the thresholds,
+    never saw the feature either, so they are what they would be with any weight for it.
+    """
+    offset = X.shape[1] - len(ENGINEERED_FEATURES)
+    active = X[:, offset:].getnnz(axis=0) > 0
+    coef = head.estimator_.coef_
+    names = []
+    for name, source in borrowed.items():
+        column = ENGINEERED_FEATURES.index(name)
+        if not active[column]:
+            coef[0, offset + column] = coef[0, offset + ENGINEERED_FEATURES.index(source)]
+            names.append(name)
+    return names
+
+
 def fit_head(
     X: sp.csr_matrix,
     y: np.ndarray,
@@ -191,13 +223,17 @@ def fit_head(
 ) -> PlattCalibratedClassifier:
     """A calibrated linear head; ``oof_decision_`` holds its held-out (out-of-fold) scores.
 
-    ``alpha`` selects SGD with that regularization; ``None`` the spam head's logistic regression.
+    ``alpha`` selects SGD with that regularization; ``None`` the spam head's logistic regression,
+    whose absent signals borrow weights (:data:`SPAM_BORROWED_WEIGHTS`).
     """
     y = np.asarray(y).astype(int)
     splits = make_splits(y, groups, config.folds, config.seed)
     estimator = spam_estimator(config) if alpha is None else make_estimator(alpha, config.seed)
     head = PlattCalibratedClassifier(estimator, cv=splits, n_jobs=config.n_jobs)
-    return head.fit(X, y, sample_weight=weights, calibration_rows=calibration_rows)
+    head.fit(X, y, sample_weight=weights, calibration_rows=calibration_rows)
+    if alpha is None:
+        head.borrowed_weights_ = borrow_absent_weights(head, X, SPAM_BORROWED_WEIGHTS)
+    return head
 
 
 @dataclass
@@ -347,6 +383,8 @@ def _shrink(head: PlattCalibratedClassifier) -> None:
     """Drop what scoring does not need and store weights as float32 (halves the artifact)."""
     if hasattr(head, "oof_decision_"):
         del head.oof_decision_
+    if hasattr(head, "borrowed_weights_"):  # recorded in the card
+        del head.borrowed_weights_
     if hasattr(head.estimator_, "scale_"):  # folded into coef_ already
         del head.estimator_.scale_
     head.estimator_.coef_ = head.estimator_.coef_.astype(np.float32)
@@ -368,6 +406,7 @@ def train(
     metrics: dict[str, dict] = {}
     thresholds: dict[str, dict] = {}
     data_counts: dict[str, dict] = {}
+    borrowed: dict[str, dict[str, str]] = {}
     # Built one head at a time: each HeadData stacks its own copy of the feature rows.
     plan: list[tuple[str, Callable[[], HeadData], float | None]] = [
         ("spam", lambda: spam_data(sources, config), None),
@@ -401,6 +440,8 @@ def train(
         }
         data_counts[name] = data.counts
         del data
+        if getattr(head, "borrowed_weights_", None):
+            borrowed[name] = {feature: SPAM_BORROWED_WEIGHTS[feature] for feature in head.borrowed_weights_}
         _shrink(head)
         heads[name] = Pipeline([("features", features), ("classifier", head)])
     progress.step("writing card")
@@ -415,6 +456,7 @@ def train(
         "held_out_sets": {"jigsaw_test": {"rows": len(sources.jigsaw_test), "note": "never trained on"}},
         "metrics": metrics,
         "thresholds": thresholds,
+        "borrowed_weights": borrowed,
         "threshold_rule": "approve_below: held-out recall of positives >= 0.9; refuse_above: lowest "
         "threshold with held-out precision >= 0.98 (at least 10 true positives)",
         "config": asdict(config),
