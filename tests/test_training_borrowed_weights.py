@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import scipy.sparse as sp
 
 import training.train as train_module
 from model import SHIPPED_MODEL_DIR, load_classifier
+from model.calibration import PlattCalibratedClassifier
 from model.patterns import ENGINEERED_FEATURES
 from training.train import SPAM_BORROWED_WEIGHTS, TrainConfig, fit_head
 
@@ -26,7 +28,7 @@ def _rows(show: set[str], seed: int = 0, n: int = 400) -> tuple[sp.csr_matrix, n
     return sp.csr_matrix(X), y
 
 
-def _spam_head(show: set[str]):
+def _spam_head(show: set[str]) -> tuple[PlattCalibratedClassifier, np.ndarray]:
     X, y = _rows(show)
     head = fit_head(X, y, alpha=None, config=TrainConfig(folds=3, n_jobs=1))
     return head, head.estimator_.coef_.ravel()
@@ -50,7 +52,7 @@ def test_a_signal_the_rows_show_keeps_its_own_learned_weight() -> None:
     assert coef[COLUMN["toll_free_number"]] != coef[COLUMN["phone_number"]]
 
 
-def test_borrowing_leaves_the_held_out_scores_and_calibration_alone(monkeypatch) -> None:
+def test_borrowing_leaves_the_held_out_scores_and_calibration_alone(monkeypatch: pytest.MonkeyPatch) -> None:
     """The folds never saw the absent signals: their scores, so the calibration and the thresholds,
     are those of a head that borrows nothing; only the final model's weights for them differ."""
     X, y = _rows(set())

@@ -123,7 +123,7 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # 7: two indexes instead of four random ones. Every index keyed by post or by email takes each
     # new comment on a random page, and a group commit writes every page it touched to the WAL and
-    # waits for its fsync: with four such indexes they were three quarters of a commit's pages.
+    # waits for its fsync: with four such indexes they were most of a commit's pages.
     # (email_hash, site_id, status) serves look-ups by email alone (privacy) and within a site (the
     # author's history, covered); (site_id, post_id, author, status) serves the duplicate check (one
     # seek) and the public listing (the post's entries, the approved ones' rows, sorted by id).
