@@ -24,8 +24,9 @@ import sqlite3
 
 log = logging.getLogger(__name__)
 
-# ~256 comments make about the 1,000 pages at which SQLite would checkpoint (each insert touches the
-# table and several indexes at random places).
+# ~256 comments make some 750-1,000 log pages, about where SQLite would checkpoint (each insert
+# touches the table, two indexes at random places and three at their ends: ~12 KB of log a comment
+# in `bench/throughput.py` since migration 7).
 CHECKPOINT_EVERY_WRITES = 256
 # The writer's automatic checkpoint, only if the log outgrows the above anyway (~40 MB: writes that
 # touch many pages each, or readers keeping old pages in use).
