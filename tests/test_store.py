@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import stored_comment
 
+from service.queue import ORDERS, QueueFilter, QueueQuery
 from service.sites import SiteSettings
 from service.store import NewComment, make_store
 from service.store.checkpoints import CHECKPOINT_EVERY_WRITES, WRITER_AUTOCHECKPOINT_PAGES
@@ -174,7 +175,38 @@ def test_comment_look_ups_search_the_post_and_email_indexes(tmp_path: Path) -> N
     for sql, plan in plans.items():
         comment_steps = [step for step in plan if " comments " in f"{step} "]
         assert comment_steps and all(step.startswith("SEARCH comments USING") for step in comment_steps), (sql, plan)
-        assert not any("comments_by_status " in f"{step} " for step in plan), (sql, plan)
+        assert not any("comments_by_status" in step for step in plan), (sql, plan)
+
+
+def test_queue_reads_seek_the_status_index_left_after_migration_8(tmp_path: Path) -> None:
+    """(status, id) is gone: the queue's pages in every order and its counts search (status,
+    created_at, id) by status instead of scanning the table."""
+    path = tmp_path / "c.db"
+    statements: list[str] = []
+
+    async def run() -> None:
+        store = SQLiteStore(str(path))
+        await store.open()
+        for i in range(12):
+            await store.insert_comment(stored_comment(status=("pending", "approved", "spam")[i % 3]))
+        assert store._reader is not None
+        await store._reader._execute(lambda: store._reader._conn.set_trace_callback(statements.append))  # type: ignore[union-attr]
+        for order in ORDERS:
+            await store.queue_items(QueueQuery(order=order))
+        await store.count_queue(QueueFilter())
+        await store.status_counts()
+        await store.close()
+
+    asyncio.run(run())
+    db = sqlite3.connect(path)
+    indexes = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert "comments_by_status" not in indexes and "comments_by_status_created" in indexes
+    reads = [sql for sql in statements if "FROM comments" in sql]
+    assert len(reads) == len(ORDERS) + 2, statements
+    for sql in reads:
+        plan = [row[3] for row in db.execute("EXPLAIN QUERY PLAN " + sql)]
+        comment_steps = [step for step in plan if " comments " in f"{step} " or " c " in f"{step} "]
+        assert comment_steps and all("comments_by_status_created" in step for step in comment_steps), (sql, plan)
 
 
 def test_a_store_from_before_the_index_merge_is_migrated_and_keeps_finding_its_comments(tmp_path: Path) -> None:

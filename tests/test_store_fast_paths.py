@@ -1,4 +1,4 @@
-"""The store's fast paths: one-hand-off group commits, mixed batches, look-ups on the loop's thread."""
+"""The store's fast paths: group commits handing off only the COMMIT, mixed batches, look-ups on the loop's thread."""
 
 from __future__ import annotations
 
@@ -143,3 +143,31 @@ def test_a_site_read_is_kept_for_its_snapshot_only(tmp_path: Path) -> None:
         return seen
 
     assert asyncio.run(run()) == [0, 42, 7]
+
+
+def test_a_write_lock_held_by_another_process_is_waited_for_outside_the_event_loop(tmp_path: Path) -> None:
+    # The batch's BEGIN runs in the event loop's thread and must never wait there: with the lock
+    # taken it goes to the writer's thread, which waits (busy_timeout) while the loop keeps serving.
+    db = tmp_path / "c.db"
+
+    async def run() -> tuple[int, int, list[int]]:
+        async with _store_beside_another_writer(db) as (store, other):
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("UPDATE sites SET name = 'held' WHERE is_default = 1")
+            insert = asyncio.ensure_future(store.insert_comment(_comment("waits for the lock")))
+            ticks = []
+            for tick in range(5):  # the loop turns while the insert waits
+                await asyncio.sleep(0.02)
+                ticks.append(tick)
+            assert not insert.done()
+            other.execute("COMMIT")
+            waited = await insert
+            # The next batch takes the fast path again.
+            return waited, await store.insert_comment(_comment("then at once")), ticks
+
+    first, second, ticks = asyncio.run(run())
+    assert ticks == [0, 1, 2, 3, 4]
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT id, content FROM comments ORDER BY id").fetchall()
+        assert rows == [(first, "waits for the lock"), (second, "then at once")]
+        assert conn.execute("SELECT name FROM sites WHERE is_default = 1").fetchone()[0] == "held"

@@ -25,8 +25,8 @@ import sqlite3
 log = logging.getLogger(__name__)
 
 # ~256 comments make some 750-1,000 log pages, about where SQLite would checkpoint (each insert
-# touches the table, two indexes at random places and three at their ends: ~12 KB of log a comment
-# in `bench/throughput.py` since migration 7).
+# touches the table, two indexes at random places and two at their ends: ~3 pages, ~13 KB of log a
+# comment in `bench/throughput.py` since migration 8).
 CHECKPOINT_EVERY_WRITES = 256
 # The writer's automatic checkpoint, only if the log outgrows the above anyway (~40 MB: writes that
 # touch many pages each, or readers keeping old pages in use).

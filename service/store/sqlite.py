@@ -34,12 +34,13 @@ WriteJob = Callable[[aiosqlite.Connection], Awaitable[Any]]
 
 
 class SyncJob:
-    """A write job that runs in the writer connection's own thread, on the plain `sqlite3` connection.
+    """A write job that runs on the writer's plain `sqlite3` connection, not through `aiosqlite`.
 
     An `aiosqlite` call is a hand-off to that thread and back (a queue, a thread wake-up, an event
     loop wake-up): the generic job path costs three per job (SAVEPOINT, the statement, RELEASE) plus
-    BEGIN and COMMIT. A batch made only of `SyncJob`s runs BEGIN, every job and COMMIT in one hand-off,
-    which is what makes group commit cheap for the comment inserts of a burst.
+    BEGIN and COMMIT. A batch made only of `SyncJob`s runs BEGIN and every job right in the event
+    loop's thread and hands off only the COMMIT (see `_group_commit`), which is what makes group
+    commit cheap for the comment inserts of a burst.
 
     `one_statement`: the job is a single statement. SQLite undoes a failed statement by itself and
     the transaction goes on, which is all a savepoint would give such a job: it runs without one
@@ -57,6 +58,8 @@ Job = WriteJob | SyncJob
 
 # Largest number of jobs committed together; bounds how long one transaction holds the lock.
 MAX_BATCH = 256
+# How long a write waits for another process's write lock (a command-line tool's) before failing.
+BUSY_TIMEOUT_MS = 10_000
 
 _COMMENT_COLUMNS = (
     "id, site_id, post_id, parent_id, author, avatar_hash, url, content, status, spam_score, "
@@ -96,15 +99,17 @@ class SQLiteStore(ModerationQueries, PrivacyQueries):
     async def open(self) -> None:
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         # isolation_level=None: the writer issues BEGIN/COMMIT itself, so batching is explicit.
-        self._writer = await aiosqlite.connect(self.path, isolation_level=None)
-        pragmas = ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", "busy_timeout=10000")
+        # check_same_thread=False: group commits run their statements in the event loop's thread
+        # too (see `_group_commit`); the writer task never uses the connection from two at once.
+        self._writer = await aiosqlite.connect(self.path, isolation_level=None, check_same_thread=False)
+        pragmas = ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", f"busy_timeout={BUSY_TIMEOUT_MS}")
         # The writer checkpoints between batches (see checkpoints.py); SQLite's own is a backstop.
         for pragma in (*pragmas, f"wal_autocheckpoint={WRITER_AUTOCHECKPOINT_PAGES}"):
             await self._writer.execute(f"PRAGMA {pragma}")
         await self._migrate(self._writer)
         await self._ensure_default_site(self._writer)
         self._reader = await aiosqlite.connect(self.path, isolation_level=None)
-        await self._reader.execute("PRAGMA busy_timeout=10000")
+        await self._reader.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         self._reader.row_factory = aiosqlite.Row
         self._lookup = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         # A WAL reader never waits for the writer; a short timeout bounds the rare wait (a checkpoint
@@ -192,9 +197,9 @@ class SQLiteStore(ModerationQueries, PrivacyQueries):
         outcomes: list[tuple[asyncio.Future[Any], Any, BaseException | None]] = []
         try:
             if all(isinstance(job, SyncJob) for job, _ in batch):
-                # The common case under load (comment inserts): the whole transaction in one hand-off.
+                # The common case under load (comment inserts): one hand-off, for the COMMIT.
                 jobs = [job for job, _ in batch if isinstance(job, SyncJob)]
-                results = await _in_thread(conn, _sync_transaction, jobs)
+                results = await _group_commit(conn, jobs)
                 outcomes = [
                     (future, result, error) for (_, future), (result, error) in zip(batch, results, strict=True)
                 ]
@@ -520,6 +525,56 @@ def _sync_jobs(raw: sqlite3.Connection, jobs: list[SyncJob]) -> list[tuple[Any, 
             outcomes.append((result, None))
         raw.execute("RELEASE job")
     return outcomes
+
+
+async def _group_commit(conn: aiosqlite.Connection, jobs: list[SyncJob]) -> list[tuple[Any, Any]]:
+    """A batch of `SyncJob`s: BEGIN and the jobs in the event loop's thread, COMMIT in the writer's.
+
+    Under a burst every connection's comment is in the batch, and nothing else is left for the
+    event loop to do until it commits: the loop idled for the whole transaction. The inserts ran
+    there at ~34 µs each (a thread woken on the other core, beside the load generator) against
+    ~23 µs here, where the rows were just built; only the COMMIT (writing the log and its fsync,
+    ~1 ms for 32 comments) still leaves the loop idle. `python bench/throughput.py`, alternated
+    with the previous code: 0.340 against 0.331, CPU per comment 0.591 against 0.609 ms.
+    """
+    raw = conn._conn  # the writer's own connection: opened with check_same_thread=False for this
+    if not _begin_without_waiting(raw):
+        # Another process holds the write lock (a command-line tool): wait in the writer's thread,
+        # never in the event loop's.
+        return await _in_thread(conn, _sync_transaction, jobs)
+    try:
+        outcomes = _sync_jobs(raw, jobs)
+        await _in_thread(conn, _commit)  # synchronous=FULL: returns once the batch is on disk
+    except BaseException:
+        _rollback_quietly(raw)
+        raise
+    return outcomes
+
+
+def _begin_without_waiting(raw: sqlite3.Connection) -> bool:
+    """BEGIN IMMEDIATE unless the write lock is taken (then False): never waits for it."""
+    raw.execute("PRAGMA busy_timeout=0")
+    try:
+        raw.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    return True
+
+
+def _commit(raw: sqlite3.Connection) -> None:
+    raw.execute("COMMIT")
+
+
+def _rollback_quietly(raw: sqlite3.Connection) -> None:
+    # The error may have ended the transaction already (or a COMMIT interrupted by cancellation
+    # may still have gone through): there is then nothing to undo.
+    try:
+        if raw.in_transaction:
+            raw.execute("ROLLBACK")
+    except sqlite3.Error:
+        pass
 
 
 def _sync_transaction(raw: sqlite3.Connection, jobs: list[SyncJob]) -> list[tuple[Any, Any]]:
