@@ -237,3 +237,17 @@ def test_a_store_from_before_the_index_merge_is_migrated_and_keeps_finding_its_c
     indexes = {row[0] for row in sqlite3.connect(path).execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert {"comments_by_email_site", "comments_by_post_author_status"} <= indexes
     assert not {"comments_by_email", "comments_by_site_email", "comments_by_post", "comments_by_post_author"} & indexes
+
+
+def test_time_stamps_are_utc_iso_8601_to_the_millisecond_and_agree_with_datetime() -> None:
+    from datetime import UTC, datetime
+
+    from service.store.sqlite import utc_now
+
+    for _ in range(2000):  # a few milliseconds: crosses into a new millisecond many times
+        before = datetime.now(UTC)
+        stamp = utc_now()
+        after = datetime.now(UTC)
+        assert len(stamp) == 24 and stamp.endswith("Z") and stamp[10] == "T" and stamp[19] == ".", stamp
+        parsed = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        assert before.replace(microsecond=before.microsecond // 1000 * 1000) <= parsed <= after, (before, stamp)
