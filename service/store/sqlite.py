@@ -550,8 +550,8 @@ async def _group_commit(conn: aiosqlite.Connection, jobs: list[SyncJob]) -> list
     event loop to do until it commits: the loop idled for the whole transaction. The inserts ran
     there at ~34 µs each (a thread woken on the other core, beside the load generator) against
     ~23 µs here, where the rows were just built; only the COMMIT (writing the log and its fsync,
-    ~1 ms for 32 comments) still leaves the loop idle. `python bench/throughput.py`, alternated
-    with the previous code: 0.340 against 0.331, CPU per comment 0.591 against 0.609 ms.
+    ~1 ms for 32 comments) still leaves the loop idle. A small gain (CPU per comment 0–4 % lower in
+    runs alternated with the previous code; see README, *Performance*).
     """
     raw = conn._conn  # the writer's own connection: opened with check_same_thread=False for this
     if not _begin_without_waiting(raw):
