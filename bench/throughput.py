@@ -14,7 +14,8 @@ Progress goes to stderr; the last line of stdout is one JSON object: `rps`, `p50
 `peak_rss_mb` (the service process's high-water mark), `answered_201` and `rows_stored` (rows in
 the database after the run; warm-up included in both), `cpu_ms_per_request` and
 `bare_cpu_ms_per_request` (each server's CPU time per request over the measured rounds) and
-`cpu_ratio` (bare over service: steadier than `ratio` on a busy machine), and a few more details.
+`cpu_ratio` (bare over service: steadier than `ratio` on a busy machine), `event_loop_busy` (the share
+of the service's rounds its event loop's thread was on a CPU), and a few more details.
 
 wrk comes from Debian's packages: if it is missing and we run as root, `apt-get install -y wrk`.
 """
@@ -162,6 +163,12 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def thread_cpu_seconds(pid: int) -> float:
+    """CPU time of the process's main thread alone: in the service, the event loop's thread."""
+    fields = Path(f"/proc/{pid}/task/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def peak_rss_mb(pid: int) -> float:
     """The process's resident-set high-water mark (VmHWM), in MiB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -276,15 +283,18 @@ def main(argv: list[str] | None = None) -> int:
             bare_runs: list[dict[str, Any]] = []
             runs: list[dict[str, Any]] = []
             # CPU time each server spends per request: unlike rates, hardly moved by a neighbour's load.
-            bare_cpu = service_cpu = 0.0
+            bare_cpu = service_cpu = loop_cpu = loop_wall = 0.0
             for r in range(1, rounds + 1):
                 wrk_args = (bodies, slice_s, args.connections, args.threads)
                 before = cpu_seconds(bare.pid)
                 bare_runs.append(run_wrk(wrk, bare_url, *wrk_args, f"bare-{r}"))
                 bare_cpu += cpu_seconds(bare.pid) - before
-                before = cpu_seconds(service.pid)
+                before, loop_before = cpu_seconds(service.pid), thread_cpu_seconds(service.pid)
+                wall_before = time.monotonic()
                 runs.append(run_wrk(wrk, url, *wrk_args, f"service-{r}"))
                 service_cpu += cpu_seconds(service.pid) - before
+                loop_cpu += thread_cpu_seconds(service.pid) - loop_before
+                loop_wall += time.monotonic() - wall_before
                 b_rps = bare_runs[-1]["requests"] / (bare_runs[-1]["duration_us"] / 1e6)
                 s_rps = runs[-1]["requests"] / (runs[-1]["duration_us"] / 1e6)
                 log(
@@ -327,6 +337,9 @@ def main(argv: list[str] | None = None) -> int:
             "cpu_ms_per_request": round(service_cpu * 1000 / max(result["requests"], 1), 3),
             "bare_cpu_ms_per_request": round(bare_cpu * 1000 / max(bare_result["requests"], 1), 3),
             "cpu_ratio": round(bare_cpu * result["requests"] / max(service_cpu * bare_result["requests"], 1e-9), 3),
+            # The share of the measured rounds the event loop's thread was on a CPU: the rest it
+            # waited (for the group commit, mostly). Near 1: the service is bound by that thread.
+            "event_loop_busy": round(loop_cpu / max(loop_wall, 1e-9), 3),
             "statuses_other_than_201": result["statuses"],
             "stored_by_status": by_status,
             "seconds": args.seconds,

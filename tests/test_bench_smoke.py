@@ -12,7 +12,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 KEYS = {"rps", "p50_ms", "p99_ms", "errors", "bare_rps", "ratio", "peak_rss_mb", "answered_201", "rows_stored"}
-KEYS |= {"cpu_ms_per_request", "bare_cpu_ms_per_request", "cpu_ratio"}
+KEYS |= {"cpu_ms_per_request", "bare_cpu_ms_per_request", "cpu_ratio", "event_loop_busy"}
 
 
 def test_throughput_bench_reports_every_key_and_loses_no_comment() -> None:
@@ -29,6 +29,7 @@ def test_throughput_bench_reports_every_key_and_loses_no_comment() -> None:
     assert KEYS <= set(report)
     assert report["errors"] == 0 and report["answered_201"] > 0 and report["rps"] > 0 and report["bare_rps"] > 0
     assert report["cpu_ms_per_request"] > 0 and report["bare_cpu_ms_per_request"] > 0
+    assert 0 < report["event_loop_busy"] <= 1.05  # clock ticks of 10 ms: a little over 1 can happen
     # Every 201 has its row; the only rows without a 201 are requests wrk abandoned in flight when
     # each of its runs (a warm-up and two rounds) ran out of time.
     assert report["lost_201"] == 0
