@@ -157,15 +157,11 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
             proc.wait()
 
 
-def cpu_seconds(pid: int) -> float:
-    """CPU time (user + system, every thread) the process has used so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def thread_cpu_seconds(pid: int) -> float:
-    """CPU time of the process's main thread alone: in the service, the event loop's thread."""
-    fields = Path(f"/proc/{pid}/task/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+def cpu_seconds(pid: int, main_thread_only: bool = False) -> float:
+    """CPU time (user + system) the process has used so far: every thread's, or only its main
+    thread's (in the service, the event loop's thread)."""
+    stat = Path(f"/proc/{pid}/task/{pid}/stat" if main_thread_only else f"/proc/{pid}/stat")
+    fields = stat.read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
@@ -289,11 +285,11 @@ def main(argv: list[str] | None = None) -> int:
                 before = cpu_seconds(bare.pid)
                 bare_runs.append(run_wrk(wrk, bare_url, *wrk_args, f"bare-{r}"))
                 bare_cpu += cpu_seconds(bare.pid) - before
-                before, loop_before = cpu_seconds(service.pid), thread_cpu_seconds(service.pid)
+                before, loop_before = cpu_seconds(service.pid), cpu_seconds(service.pid, main_thread_only=True)
                 wall_before = time.monotonic()
                 runs.append(run_wrk(wrk, url, *wrk_args, f"service-{r}"))
                 service_cpu += cpu_seconds(service.pid) - before
-                loop_cpu += thread_cpu_seconds(service.pid) - loop_before
+                loop_cpu += cpu_seconds(service.pid, main_thread_only=True) - loop_before
                 loop_wall += time.monotonic() - wall_before
                 b_rps = bare_runs[-1]["requests"] / (bare_runs[-1]["duration_us"] / 1e6)
                 s_rps = runs[-1]["requests"] / (runs[-1]["duration_us"] / 1e6)

@@ -598,10 +598,9 @@ def _sync_transaction(raw: sqlite3.Connection, jobs: list[SyncJob]) -> list[tupl
     raw.execute("BEGIN IMMEDIATE")
     try:
         outcomes = _sync_jobs(raw, jobs)
-        raw.execute("COMMIT")  # synchronous=FULL: returns once the batch is on disk
+        _commit(raw)  # synchronous=FULL: returns once the batch is on disk
     except BaseException:
-        if raw.in_transaction:
-            raw.execute("ROLLBACK")
+        _rollback_quietly(raw)
         raise
     return outcomes
 
