@@ -143,6 +143,22 @@ def _apply_migrations(path: Path, count: int) -> None:
     db.close()
 
 
+async def _trace_reads(store: SQLiteStore, statements: list[str]) -> None:
+    """Records every statement the store's read connections (look-up and reader) run from now on."""
+    assert store._lookup is not None and store._reader is not None
+    store._lookup.set_trace_callback(statements.append)
+    await store._reader._execute(lambda: store._reader._conn.set_trace_callback(statements.append))  # type: ignore[union-attr]
+
+
+def _comment_read_plans(path: Path, statements: list[str]) -> dict[str, list[str]]:
+    """EXPLAIN QUERY PLAN of each traced statement that reads the comments table."""
+    db = sqlite3.connect(path)
+    reads = [sql for sql in statements if "FROM comments" in sql]
+    plans = {sql: [row[3] for row in db.execute("EXPLAIN QUERY PLAN " + sql)] for sql in reads}
+    db.close()
+    return plans
+
+
 def test_comment_look_ups_search_the_post_and_email_indexes(tmp_path: Path) -> None:
     """The listing, the duplicate check and the author's history each seek an index; none walks
     every comment (a scan, or the status index the planner likes for the listing's ORDER BY id)."""
@@ -157,20 +173,14 @@ def test_comment_look_ups_search_the_post_and_email_indexes(tmp_path: Path) -> N
             await store.insert_comment(
                 stored_comment(post_id=f"p{i % 3}", author=f"A{i % 5}", email_hash=f"h{i % 7}", status=status)
             )
-        assert store._lookup is not None and store._reader is not None
-        store._lookup.set_trace_callback(statements.append)
-        await store._reader._execute(lambda: store._reader._conn.set_trace_callback(statements.append))  # type: ignore[union-attr]
+        await _trace_reads(store, statements)
         await store.approved_comments(1, "p1")
         await store.find_duplicate(1, "p1", "A1", "h1", "A comment.")
         await store.author_history(1, "h1")
         await store.close()
 
     asyncio.run(run())
-    plans = {}
-    db = sqlite3.connect(path)
-    for sql in statements:
-        if "FROM comments" in sql:
-            plans[sql] = [row[3] for row in db.execute("EXPLAIN QUERY PLAN " + sql)]
+    plans = _comment_read_plans(path, statements)
     assert len(plans) == 3, statements
     for sql, plan in plans.items():
         comment_steps = [step for step in plan if " comments " in f"{step} "]
@@ -189,8 +199,7 @@ def test_queue_reads_seek_the_status_index_left_after_migration_8(tmp_path: Path
         await store.open()
         for i in range(12):
             await store.insert_comment(stored_comment(status=("pending", "approved", "spam")[i % 3]))
-        assert store._reader is not None
-        await store._reader._execute(lambda: store._reader._conn.set_trace_callback(statements.append))  # type: ignore[union-attr]
+        await _trace_reads(store, statements)
         for order in ORDERS:
             await store.queue_items(QueueQuery(order=order))
         await store.count_queue(QueueFilter())
@@ -198,13 +207,11 @@ def test_queue_reads_seek_the_status_index_left_after_migration_8(tmp_path: Path
         await store.close()
 
     asyncio.run(run())
-    db = sqlite3.connect(path)
-    indexes = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    indexes = {row[0] for row in sqlite3.connect(path).execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert "comments_by_status" not in indexes and "comments_by_status_created" in indexes
-    reads = [sql for sql in statements if "FROM comments" in sql]
-    assert len(reads) == len(ORDERS) + 2, statements
-    for sql in reads:
-        plan = [row[3] for row in db.execute("EXPLAIN QUERY PLAN " + sql)]
+    plans = _comment_read_plans(path, statements)
+    assert len(plans) == len(ORDERS) + 2, statements
+    for sql, plan in plans.items():
         comment_steps = [step for step in plan if " comments " in f"{step} " or " c " in f"{step} "]
         assert comment_steps and all("comments_by_status_created" in step for step in comment_steps), (sql, plan)
 
