@@ -11,7 +11,7 @@ from pathlib import Path
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
@@ -128,7 +128,7 @@ def create_app(settings: Settings, scorer: Scorer | None = None, owns_process: b
         routes=routes,
         # One middleware for request ids, CORS, metrics and the access log (see service/edge.py).
         middleware=[Middleware(EdgeMiddleware, metrics=metrics)],
-        exception_handlers={HTTPException: _http_error, Exception: _server_error},
+        exception_handlers={HTTPException: _http_error, ClientDisconnect: _client_gone, Exception: _server_error},
         lifespan=lifespan,
     )
     app.state.metrics = metrics
@@ -139,6 +139,17 @@ def create_app(settings: Settings, scorer: Scorer | None = None, owns_process: b
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     return JSONResponse({"errors": {"request": exc.detail}}, status_code=exc.status_code, headers=exc.headers)
+
+
+# nginx's code for "client closed request": the access log and metrics show what happened, and
+# nobody reads the answer.
+CLIENT_CLOSED_REQUEST = 499
+
+
+async def _client_gone(request: Request, exc: Exception) -> Response:
+    # The client hung up before its body arrived (a closed tab, a proxy's timeout, a load generator
+    # stopping). Nothing was sent to store, so there is nothing to lose and nothing to trace.
+    return Response(status_code=CLIENT_CLOSED_REQUEST)
 
 
 async def _server_error(request: Request, exc: Exception) -> Response:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import socket
+import sqlite3
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -41,8 +44,6 @@ def test_a_comment_goes_in_is_decided_stored_and_published(server: tuple[str, Pa
     # A 201 is durable: stop the server hard and the row is still there.
     proc.kill()
     proc.wait(timeout=10)
-    import sqlite3
-
     row = (
         sqlite3.connect(data_dir / "comments.db")
         .execute("SELECT status FROM comments WHERE id = ?", (comment_id,))
@@ -58,3 +59,33 @@ def test_a_comment_goes_in_is_decided_stored_and_published(server: tuple[str, Pa
     # The client's address appears nowhere but in uvicorn's own "running on" banner.
     assert not [r for r in records if "127.0.0.1" in json.dumps(r) and "Uvicorn running" not in r["message"]]
     assert (data_dir / "data" / "secret.key").exists()  # key material made on first start
+
+
+def test_a_client_that_hangs_up_mid_body_leaves_no_row_and_no_trace(
+    server: tuple[str, Path, subprocess.Popen[str]],
+) -> None:
+    base, data_dir, proc = server
+    host, port = base.removeprefix("http://").split(":")
+    body = b"comment_post_ID=un-vote-2025&comment=Half+of+a+comm"
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        sock.sendall(
+            b"POST /comments HTTP/1.1\r\nHost: " + host.encode() + b"\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\n"
+            b"Content-Length: " + str(len(body) + 40).encode() + b"\r\n\r\n" + body
+        )
+        time.sleep(0.3)  # the handler is now waiting for the rest of the body
+    # The service goes on answering as before.
+    with httpx.Client(base_url=base, timeout=10) as client:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and "499" not in client.get("/metrics").text:
+            time.sleep(0.1)
+        assert client.post("/comments", json=comment_fields("A whole comment, sent in one go.")).status_code == 201
+    proc.terminate()
+    proc.wait(timeout=20)
+    output = proc.stdout.read() if proc.stdout else ""
+    records = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    closed = [r for r in records if r["logger"] == "service.access" and r["status"] == 499]
+    assert [r["path"] for r in closed] == ["/comments"]
+    assert "Traceback" not in output and not [r for r in records if r["level"] in ("ERROR", "CRITICAL")]
+    rows = sqlite3.connect(data_dir / "comments.db").execute("SELECT content FROM comments").fetchall()
+    assert rows == [("A whole comment, sent in one go.",)]
