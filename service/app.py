@@ -20,7 +20,7 @@ from starlette.templating import Jinja2Templates
 from model.registry import ModelRegistry
 from service.auth import Sessions
 from service.client_ip import Network, parse_trusted_proxies
-from service.edge import EdgeMiddleware
+from service.edge import EdgeMiddleware, client_gone
 from service.flood import FloodGuard
 from service.form_token import FormTokens
 from service.heap import freeze_heap
@@ -128,7 +128,7 @@ def create_app(settings: Settings, scorer: Scorer | None = None, owns_process: b
         routes=routes,
         # One middleware for request ids, CORS, metrics and the access log (see service/edge.py).
         middleware=[Middleware(EdgeMiddleware, metrics=metrics)],
-        exception_handlers={HTTPException: _http_error, ClientDisconnect: _client_gone, Exception: _server_error},
+        exception_handlers={HTTPException: _http_error, ClientDisconnect: client_gone, Exception: _server_error},
         lifespan=lifespan,
     )
     app.state.metrics = metrics
@@ -139,17 +139,6 @@ def create_app(settings: Settings, scorer: Scorer | None = None, owns_process: b
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     return JSONResponse({"errors": {"request": exc.detail}}, status_code=exc.status_code, headers=exc.headers)
-
-
-# nginx's code for "client closed request": the access log and metrics show what happened, and
-# nobody reads the answer.
-CLIENT_CLOSED_REQUEST = 499
-
-
-async def _client_gone(request: Request, exc: Exception) -> Response:
-    # The client hung up before its body arrived (a closed tab, a proxy's timeout, a load generator
-    # stopping). Nothing was sent to store, so there is nothing to lose and nothing to trace.
-    return Response(status_code=CLIENT_CLOSED_REQUEST)
 
 
 async def _server_error(request: Request, exc: Exception) -> Response:
