@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from service.numbers import whole_number
 from service.views.common import services
 
 if TYPE_CHECKING:
@@ -145,9 +146,10 @@ class Sessions:
         if not body or not hmac.compare_digest(signature, self._sign("session:" + body)):
             return None
         token_id, expires, _nonce = (body.split(".") + ["", "", ""])[:3]
-        if not (token_id.isdigit() and expires.isdigit()) or int(expires) < (now or time.time()):
+        token, until = whole_number(token_id), whole_number(expires)
+        if token is None or until is None or until < (now or time.time()):
             return None
-        return int(token_id)
+        return token
 
     def csrf_token(self, cookie: str) -> str:
         # Bound to this session: a token lifted from another session (or none) does not pass.

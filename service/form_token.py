@@ -12,6 +12,7 @@ import hmac
 import time
 from dataclasses import dataclass
 
+from service.numbers import whole_number
 from service.rules import RuleHit
 
 TOKEN_FIELD = "form_token"
@@ -33,10 +34,12 @@ class FormTokens:
     def age_seconds(self, token: str, site_id: int, now: float | None = None) -> float | None:
         """Seconds since the token was issued for this site, or None if it is not one of ours."""
         parts = token.split(".")
-        if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
+        if len(parts) != 3:
             return None
-        issued = int(parts[1])
-        if int(parts[0]) != site_id or not hmac.compare_digest(parts[2], self._sign(site_id, issued)):
+        token_site, issued = whole_number(parts[0]), whole_number(parts[1])
+        if token_site is None or issued is None:
+            return None
+        if token_site != site_id or not hmac.compare_digest(parts[2], self._sign(site_id, issued)):
             return None
         return (time.time() if now is None else now) - issued / 1000
 

@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from service.numbers import whole_number
+
 STATUSES = ("pending", "approved", "spam", "trash")
 # order name -> (column the store sorts by, descending?). `score` is the higher of the spam and
 # toxicity scores, so "score" puts the likeliest bad comments first; "oldest" is first in, first out.
@@ -81,8 +83,8 @@ def parse_queue_query(
     site: int | None = None
     raw_site = (params.get("site") or "").strip()
     if raw_site:
-        if raw_site.isdigit():
-            site = int(raw_site)
+        if (site_id := whole_number(raw_site)) is not None:
+            site = site_id
         elif raw_site in site_ids_by_name:
             site = site_ids_by_name[raw_site]
         else:
@@ -99,8 +101,8 @@ def parse_queue_query(
     limit = DEFAULT_LIMIT
     raw_limit = params.get("limit") or ""
     if raw_limit:
-        if raw_limit.isdigit() and 1 <= int(raw_limit) <= MAX_LIMIT:
-            limit = int(raw_limit)
+        if (number := whole_number(raw_limit)) is not None and 1 <= number <= MAX_LIMIT:
+            limit = number
         else:
             errors["limit"] = f"must be a whole number from 1 to {MAX_LIMIT}"
     after = None

@@ -15,6 +15,8 @@ from starlette.datastructures import Headers, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
 
+from service.numbers import whole_number
+
 FORM = "application/x-www-form-urlencoded"
 MULTIPART = "multipart/form-data"
 JSON = "application/json"
@@ -39,8 +41,8 @@ class RawSubmission:
 
 
 async def read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
+    declared = whole_number(request.headers.get("content-length", ""))
+    if declared is not None and declared > limit:
         raise SubmissionError(413, {"body": f"the request body is larger than {limit} bytes"})
     chunks: list[bytes] = []
     size = 0

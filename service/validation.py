@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 
+from service.numbers import whole_number
 from service.sites import SiteSettings
 
 MAX_COMMENT_BYTES = 65_525
@@ -128,9 +129,8 @@ def validate_fields(fields: dict[str, str], settings: SiteSettings) -> tuple[Com
     parent_id: int | None = None
     parent = fields.get("comment_parent", "").strip()
     if parent not in ("", "0"):
-        if parent.isdigit() and len(parent) < 19:
-            parent_id = int(parent)
-        else:
+        parent_id = whole_number(parent)
+        if parent_id is None:
             errors["comment_parent"] = "must be the id of a comment, or 0 for none"
 
     if errors:

@@ -15,6 +15,7 @@ from starlette.routing import Route
 
 from service.auth import Moderator, authorize
 from service.moderation import CONFLICT, DONE, NOT_FOUND, DecisionOutcome, parse_bulk, parse_decision
+from service.numbers import whole_number
 from service.privacy import mask_email
 from service.queue import QueueItem, QueueQuery, next_cursor, parse_queue_query
 from service.store.records import AuthorHistory
@@ -237,15 +238,14 @@ async def audit(request: Request) -> Response:
         return who
     raw_comment, raw_limit = request.query_params.get("comment", ""), request.query_params.get("limit", "100")
     errors = {}
-    if raw_comment and not (raw_comment.isdigit() and int(raw_comment) <= MAX_ID):
+    comment_id, limit = whole_number(raw_comment), whole_number(raw_limit)
+    if raw_comment and not (comment_id is not None and comment_id <= MAX_ID):
         errors["comment"] = "must be a comment id"
-    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 1000:
+    if limit is None or not 1 <= limit <= 1000:
         errors["limit"] = "must be a whole number from 1 to 1000"
     if errors:
         return JSONResponse({"errors": errors}, status_code=422)
-    entries = await services(request).store.audit_entries(
-        comment_id=int(raw_comment) if raw_comment else None, limit=int(raw_limit)
-    )
+    entries = await services(request).store.audit_entries(comment_id=comment_id if raw_comment else None, limit=limit)
     return JSONResponse({"items": entries})
 
 

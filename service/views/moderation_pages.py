@@ -39,6 +39,7 @@ from service.moderation import (
     REJECT_REASONS,
     DecisionRequest,
 )
+from service.numbers import whole_number
 from service.queue import ORDERS, STATUSES
 from service.views.common import services
 from service.views.moderation import histories_for, item_json, next_cursor, read_queue
@@ -158,7 +159,7 @@ async def queue_page(request: Request) -> Response:
             "reasons": REJECT_REASONS,
             "back": kept,
             "next_query": next_query,
-            "at": int(at) if at.isdigit() else 0,
+            "at": whole_number(at) or 0,
             "notice": _notice(request.query_params),
             "highlight": highlight,
         },
@@ -168,13 +169,13 @@ async def queue_page(request: Request) -> Response:
 def _notice(params: Any) -> dict[str, Any] | None:
     """What the last action did, from fixed codes only (never free text from the URL)."""
     done, action = params.get("done", ""), params.get("action", "")
-    if not done.isdigit() and not params.get("problem"):
+    if whole_number(done) is None and not params.get("problem"):
         return None
     return {
-        "done": int(done) if done.isdigit() else 0,
+        "done": whole_number(done) or 0,
         "action": action if action in (*DECISIONS, "ban", "unban") else "",
-        "conflicts": int(params.get("conflicts", "0")) if params.get("conflicts", "0").isdigit() else 0,
-        "missing": int(params.get("missing", "0")) if params.get("missing", "0").isdigit() else 0,
+        "conflicts": whole_number(params.get("conflicts", "0")) or 0,
+        "missing": whole_number(params.get("missing", "0")) or 0,
         "problem": params.get("problem") if params.get("problem") in ("reason", "nothing", "no_email", "csrf") else "",
     }
 
@@ -217,7 +218,8 @@ async def sign_out(request: Request) -> Response:
 
 
 def _int(text: str) -> int | None:
-    return int(text) if text.isdigit() and 0 < int(text) < 2**62 else None
+    number = whole_number(text)
+    return number if number else None  # ids start at 1
 
 
 async def act(request: Request) -> Response:
@@ -228,7 +230,7 @@ async def act(request: Request) -> Response:
     moderator, form = checked
     back = _back_query(str(form.get("back", "")))
     at = str(form.get("at", "0"))
-    at = at if at.isdigit() else "0"
+    at = at if whole_number(at) is not None else "0"
     one = str(form.get("one", ""))
     if one:
         raw_id, _, action = one.partition(":")

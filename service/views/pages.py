@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from service.form_token import HONEYPOT_FIELD, TOKEN_FIELD
+from service.numbers import whole_number
 from service.views.common import error_response, resolve_site, services
 from service.views.posts import public_comment
 
@@ -39,7 +40,7 @@ async def _render_article(request: Request, post_id: str) -> Response:
             "post_id": post_id,
             "comments": comments,
             "children": children,
-            "reply_to": int(reply_to) if reply_to.isdigit() and int(reply_to) in known_ids else 0,
+            "reply_to": reply_id if (reply_id := whole_number(reply_to)) in known_ids else 0,
             "remembered_author": unquote(request.cookies.get("comment_author", "")),
             "remembered_url": unquote(request.cookies.get("comment_author_url", "")),
             "form_token": svc.form_tokens.issue(site.id),
@@ -63,8 +64,8 @@ async def form_token(request: Request) -> Response:
 
 async def awaiting_moderation(request: Request) -> Response:
     svc = services(request)
-    site_id = request.query_params.get("site", "")
-    site = await svc.store.site_by_id(int(site_id)) if site_id.isdigit() else None
+    site_id = whole_number(request.query_params.get("site", ""))
+    site = await svc.store.site_by_id(site_id) if site_id is not None else None
     site = site or await svc.store.default_site()
     post_id = request.query_params.get("post", "")
     back = site.article_url(post_id) if post_id else "/"
