@@ -24,7 +24,7 @@ from service.edge import EdgeMiddleware, client_gone
 from service.flood import FloodGuard
 from service.form_token import FormTokens
 from service.heap import freeze_heap
-from service.metrics import Metrics, metrics_endpoint
+from service.metrics import Metrics, metrics_endpoint, route_template
 from service.model_watch import start_model_watch, stop_model_watch
 from service.privacy import EmailVault, derive_key, load_or_create_master_key
 from service.retention import start_daily_purge, stop_daily_purge
@@ -143,6 +143,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 async def _server_error(request: Request, exc: Exception) -> Response:
     # Never a stack trace to the client; the request id ties the answer to the log line.
-    log.error("unhandled %s on %s", type(exc).__name__, request.url.path)
+    # The route's template, as the access line has it: a raw path can be any length, and hold anything.
+    log.error("unhandled %s on %s", type(exc).__name__, route_template(request.scope))
     request_id = getattr(request.state, "request_id", "")
     return JSONResponse({"errors": {"server": f"internal error (request {request_id})"}}, status_code=500)

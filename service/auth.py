@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from service.numbers import whole_number
+from service.privacy import signature_matches
 from service.views.common import services
 
 if TYPE_CHECKING:
@@ -143,7 +144,7 @@ class Sessions:
     def token_id(self, cookie: str, now: float | None = None) -> int | None:
         """The token a valid, unexpired cookie names; None for anything else."""
         body, _, signature = cookie.rpartition(".")
-        if not body or not hmac.compare_digest(signature, self._sign("session:" + body)):
+        if not body or not signature_matches(signature, self._sign("session:" + body)):
             return None
         token_id, expires, _nonce = (body.split(".") + ["", "", ""])[:3]
         token, until = whole_number(token_id), whole_number(expires)
@@ -156,7 +157,7 @@ class Sessions:
         return self._sign("csrf:" + cookie)
 
     def csrf_ok(self, cookie: str, submitted: str) -> bool:
-        return bool(cookie and submitted) and hmac.compare_digest(self.csrf_token(cookie), submitted)
+        return bool(cookie and submitted) and signature_matches(submitted, self.csrf_token(cookie))
 
 
 async def moderator_for_session(request: Request, sessions: Sessions) -> Moderator | None:

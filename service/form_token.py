@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 
 from service.numbers import whole_number
+from service.privacy import signature_matches
 from service.rules import RuleHit
 
 TOKEN_FIELD = "form_token"
@@ -39,7 +40,7 @@ class FormTokens:
         token_site, issued = whole_number(parts[0]), whole_number(parts[1])
         if token_site is None or issued is None:
             return None
-        if token_site != site_id or not hmac.compare_digest(parts[2], self._sign(site_id, issued)):
+        if token_site != site_id or not signature_matches(parts[2], self._sign(site_id, issued)):
             return None
         return (time.time() if now is None else now) - issued / 1000
 

@@ -63,6 +63,15 @@ def derive_key(master: bytes, purpose: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(master)
 
 
+def signature_matches(given: str, expected: str) -> bool:
+    """A signature a client sent back, compared in constant time with the one we make.
+
+    Ours are ASCII; `hmac.compare_digest` raises TypeError on a non-ASCII `str`, which a client can
+    send, so such a signature is simply not ours.
+    """
+    return given.isascii() and hmac.compare_digest(given, expected)
+
+
 def normalize_email(address: str) -> str:
     """The form of an address that look-ups compare: trimmed and lower-cased."""
     return address.strip().lower()

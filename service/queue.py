@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from service.client_json import loads_client_json
 from service.numbers import whole_number
 
 STATUSES = ("pending", "approved", "spam", "trash")
@@ -29,6 +30,8 @@ ORDERS: dict[str, tuple[str, bool]] = {
 ORDER_ALIASES = {"age": "oldest", "-age": "newest", "score_desc": "score", "-score": "score_asc"}
 DEFAULT_LIMIT, MAX_LIMIT = 50, 200
 MAX_FILTER_CHARS = 200
+# SQLite's INTEGER is a signed 64-bit number.
+SQLITE_INT = 2**63
 
 
 @dataclass(frozen=True)
@@ -56,11 +59,13 @@ class Cursor:
     @classmethod
     def decode(cls, text: str) -> Cursor | None:
         try:
-            order, key, last_id = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+            order, key, last_id = loads_client_json(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
         except (ValueError, TypeError, binascii.Error):
             return None
         if order not in ORDERS or not isinstance(last_id, int) or not isinstance(key, (int, float, str)):
             return None
+        if not all(-SQLITE_INT <= n < SQLITE_INT for n in (last_id, key) if isinstance(n, int)):
+            return None  # a made-up cursor: SQLite could not bind the number
         return cls(order=order, key=key, id=last_id)
 
 

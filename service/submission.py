@@ -6,7 +6,6 @@ The body is read with a size cap before any parser sees it, so a huge post costs
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
@@ -15,6 +14,7 @@ from starlette.datastructures import Headers, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
 
+from service.client_json import loads_client_json
 from service.numbers import whole_number
 
 FORM = "application/x-www-form-urlencoded"
@@ -67,8 +67,8 @@ async def parse_submission(request: Request, limit: int) -> RawSubmission:
 
 def _json_fields(body: bytes) -> dict[str, str]:
     try:
-        data = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        data = loads_client_json(body.decode("utf-8"))
+    except ValueError:  # UnicodeDecodeError, JSONDecodeError and NotUnicodeText alike
         raise SubmissionError(422, {"body": "the body is not valid JSON in UTF-8"}) from None
     if not isinstance(data, dict):
         raise SubmissionError(422, {"body": "the body must be a JSON object of fields"})

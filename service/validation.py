@@ -109,11 +109,12 @@ def validate_fields(fields: dict[str, str], settings: SiteSettings) -> tuple[Com
         if len(url) > MAX_URL_CHARS:
             errors["url"] = f"is too long: at most {MAX_URL_CHARS} characters"
         else:
-            parts = urlsplit(url if "://" in url else "http://" + url)
             try:
+                # urlsplit itself refuses a bracketed host that is no IPv6 address ("http://[::1").
+                parts = urlsplit(url if "://" in url else "http://" + url)
                 port_ok = parts.port is None or parts.port > 0
             except ValueError:
-                port_ok = False
+                parts, port_ok = urlsplit(""), False
             # user:password@ in a commenter's link is a phishing trick (and how "mailto:" sneaks in).
             if (
                 parts.scheme not in ("http", "https")

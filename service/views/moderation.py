@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from service.auth import Moderator, authorize
+from service.client_json import loads_client_json
 from service.moderation import CONFLICT, DONE, NOT_FOUND, DecisionOutcome, parse_bulk, parse_decision
 from service.numbers import whole_number
 from service.privacy import mask_email
@@ -128,7 +129,7 @@ async def _json_body(request: Request) -> Any | Response:
     if len(body) > services(request).settings.max_body_bytes:
         return JSONResponse({"errors": {"body": "is too large"}}, status_code=413)
     try:
-        return json.loads(body or b"null")
+        return loads_client_json(body or b"null")
     except ValueError:
         return JSONResponse({"errors": {"body": "must be JSON"}}, status_code=422)
 
@@ -249,13 +250,14 @@ async def audit(request: Request) -> Response:
     return JSONResponse({"items": entries})
 
 
+# `{comment_id:id}`: at most 18 digits (service/numbers.py registers the convertor).
 ROUTES = [
     Route("/moderation/queue", queue, methods=["GET"]),
     Route("/moderation/decisions", decide_many, methods=["POST"]),
     Route("/moderation/audit", audit, methods=["GET"]),
-    Route("/moderation/comments/{comment_id:int}", comment_detail, methods=["GET"]),
-    Route("/moderation/comments/{comment_id:int}/decision", decide_one, methods=["POST"]),
-    Route("/moderation/comments/{comment_id:int}/reveal-email", reveal_email, methods=["POST"]),
-    Route("/moderation/comments/{comment_id:int}/ban-author", ban_author, methods=["POST"]),
-    Route("/moderation/comments/{comment_id:int}/unban-author", unban_author, methods=["POST"]),
+    Route("/moderation/comments/{comment_id:id}", comment_detail, methods=["GET"]),
+    Route("/moderation/comments/{comment_id:id}/decision", decide_one, methods=["POST"]),
+    Route("/moderation/comments/{comment_id:id}/reveal-email", reveal_email, methods=["POST"]),
+    Route("/moderation/comments/{comment_id:id}/ban-author", ban_author, methods=["POST"]),
+    Route("/moderation/comments/{comment_id:id}/unban-author", unban_author, methods=["POST"]),
 ]
