@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 
@@ -52,7 +52,7 @@ class SiteSettings:
     # hold them; `hold_first_comment` holds every comment until the author has one approved.
     previously_approved_skips_queue: bool = True
     hold_first_comment: bool = False
-    allowed_origins: tuple[str, ...] = field(default_factory=tuple)
+    allowed_origins: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -65,6 +65,10 @@ class SiteSettings:
             if isinstance(values.get(key), dict):
                 values[key] = Thresholds(**values[key])
         for key in ("allowed_origins", "moderation_keys", "disallowed_keys"):
+            if isinstance(values.get(key), str):
+                # `site add --set allowed_origins=...` stored the raw text until stop 15: read it as
+                # the comma-separated list it was meant to be, not one origin per character.
+                values[key] = [item.strip() for item in values[key].split(",") if item.strip()]
             if key in values:
                 values[key] = tuple(values[key])
         return replace(cls(), **values)
@@ -109,7 +113,7 @@ def parse_setting(name: str, text: str) -> Any:
     kinds = {f.name: f.default for f in fields(SiteSettings)}
     if name not in kinds:
         raise ValueError(f"unknown site setting {name!r}; known: {', '.join(sorted(kinds))}")
-    default = kinds[name] if not callable(kinds[name]) else ()
+    default = kinds[name]
     value = text.strip()
     if name in ("spam_thresholds", "toxicity_thresholds"):
         if value.lower() in ("", "model", "none"):

@@ -29,6 +29,10 @@ def test_parse_setting_types_and_errors() -> None:
     assert parse_setting("comment_max_links", "5") == 5
     assert parse_setting("flood_seconds", "0") == 0.0
     assert parse_setting("moderation_keys", "crypto, casino ,") == ("crypto", "casino")
+    origins = ("https://a.example", "https://b.example")
+    assert parse_setting("allowed_origins", "https://a.example, https://b.example") == origins
+    # What the CLI stored before stop 15 (the raw text) reads back as the list it meant.
+    assert SiteSettings.from_json({"allowed_origins": "https://a.example,https://b.example"}).allowed_origins == origins
     assert parse_setting("spam_thresholds", "0.4,0.95") == Thresholds(0.4, 0.95)
     assert parse_setting("spam_thresholds", "model") is None
     for name, value in (
