@@ -110,14 +110,16 @@ def validate_fields(fields: dict[str, str], settings: SiteSettings) -> tuple[Com
             errors["url"] = f"is too long: at most {MAX_URL_CHARS} characters"
         else:
             try:
-                # urlsplit itself refuses a bracketed host that is no IPv6 address ("http://[::1").
+                # urlsplit refuses a bracketed host that is no IPv6 address ("http://[::1"), and
+                # .port one that is no number.
                 parts = urlsplit(url if "://" in url else "http://" + url)
                 port_ok = parts.port is None or parts.port > 0
             except ValueError:
-                parts, port_ok = urlsplit(""), False
+                parts, port_ok = None, False
             # user:password@ in a commenter's link is a phishing trick (and how "mailto:" sneaks in).
             if (
-                parts.scheme not in ("http", "https")
+                parts is None
+                or parts.scheme not in ("http", "https")
                 or not parts.hostname
                 or "." not in parts.hostname
                 or parts.username is not None

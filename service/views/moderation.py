@@ -26,12 +26,11 @@ if TYPE_CHECKING:
     from service.app import Services
 
 API = "api"
-MAX_ID = 2**63 - 1  # SQLite's largest integer; a larger id names no comment
 
 
-def comment_id_of(request: Request) -> int | None:
-    comment_id = int(request.path_params["comment_id"])
-    return comment_id if comment_id <= MAX_ID else None
+def comment_id_of(request: Request) -> int:
+    # `{comment_id:id}` (service/numbers.py) matched 1-18 digits: an int SQLite can bind.
+    return int(request.path_params["comment_id"])
 
 
 def history_json(history: AuthorHistory | None) -> dict[str, Any]:
@@ -108,7 +107,7 @@ async def comment_detail(request: Request) -> Response:
         return who
     svc = services(request)
     comment_id = comment_id_of(request)
-    item = await svc.store.queue_item(comment_id) if comment_id is not None else None
+    item = await svc.store.queue_item(comment_id)
     if item is None:
         return _not_found()
     histories = await histories_for(svc, [item])
@@ -161,11 +160,9 @@ async def decide_one(request: Request) -> Response:
         return checked
     who, body = checked
     comment_id = comment_id_of(request)
-    decision, errors = parse_decision(body, comment_id or 0)
+    decision, errors = parse_decision(body, comment_id)
     if decision is None:
         return JSONResponse({"errors": errors}, status_code=422)
-    if comment_id is None:
-        return _not_found()
     (outcome,) = await services(request).store.decide([decision], who.name, via=API)
     return outcome_response(outcome)
 
@@ -195,7 +192,7 @@ async def reveal_email(request: Request) -> Response:
         return who
     svc = services(request)
     comment_id = comment_id_of(request)
-    found, email_enc = await svc.store.reveal_email(comment_id, who.name) if comment_id else (False, None)
+    found, email_enc = await svc.store.reveal_email(comment_id, who.name)
     if not found:
         return _not_found()
     address = svc.vault.decrypt(email_enc) if email_enc is not None else None
@@ -206,10 +203,7 @@ async def _set_ban(request: Request, banned: bool) -> Response:
     who = await authorize(request, "ban")
     if isinstance(who, Response):
         return who
-    comment_id = comment_id_of(request)
-    if comment_id is None:
-        return _not_found()
-    return await change_ban(request, who, comment_id, banned)
+    return await change_ban(request, who, comment_id_of(request), banned)
 
 
 async def change_ban(request: Request, who: Moderator, comment_id: int, banned: bool) -> Response:
@@ -240,7 +234,7 @@ async def audit(request: Request) -> Response:
     raw_comment, raw_limit = request.query_params.get("comment", ""), request.query_params.get("limit", "100")
     errors = {}
     comment_id, limit = whole_number(raw_comment), whole_number(raw_limit)
-    if raw_comment and not (comment_id is not None and comment_id <= MAX_ID):
+    if raw_comment and comment_id is None:
         errors["comment"] = "must be a comment id"
     if limit is None or not 1 <= limit <= 1000:
         errors["limit"] = "must be a whole number from 1 to 1000"
