@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -150,8 +151,23 @@ async def _trace_reads(store: SQLiteStore, statements: list[str]) -> None:
     await store._reader._execute(lambda: store._reader._conn.set_trace_callback(statements.append))  # type: ignore[union-attr]
 
 
-def _comment_read_plans(path: Path, statements: list[str]) -> dict[str, list[str]]:
-    """EXPLAIN QUERY PLAN of each traced statement that reads the comments table."""
+def _comment_read_plans(
+    path: Path, rows: list[NewComment], reads: Callable[[SQLiteStore], Awaitable[None]]
+) -> dict[str, list[str]]:
+    """Stores `rows` in a new store at `path`, runs `reads` on it, and returns the EXPLAIN QUERY
+    PLAN of each statement `reads` made that reads the comments table."""
+    statements: list[str] = []
+
+    async def run() -> None:
+        store = SQLiteStore(str(path))
+        await store.open()
+        for row in rows:
+            await store.insert_comment(row)
+        await _trace_reads(store, statements)
+        await reads(store)
+        await store.close()
+
+    asyncio.run(run())
     db = sqlite3.connect(path)
     reads = [sql for sql in statements if "FROM comments" in sql]
     plans = {sql: [row[3] for row in db.execute("EXPLAIN QUERY PLAN " + sql)] for sql in reads}
@@ -163,25 +179,19 @@ def test_comment_look_ups_search_the_post_and_email_indexes(tmp_path: Path) -> N
     """The listing, the duplicate check and the author's history each seek an index; none walks
     every comment (a scan, or the status index the planner likes for the listing's ORDER BY id)."""
     path = tmp_path / "c.db"
-    statements: list[str] = []
+    statuses = ("approved", "pending", "spam", "trash")
+    rows = [
+        stored_comment(post_id=f"p{i % 3}", author=f"A{i % 5}", email_hash=f"h{i % 7}", status=statuses[i % 4])
+        for i in range(30)
+    ]
 
-    async def run() -> None:
-        store = SQLiteStore(str(path))
-        await store.open()
-        for i in range(30):
-            status = ("approved", "pending", "spam", "trash")[i % 4]
-            await store.insert_comment(
-                stored_comment(post_id=f"p{i % 3}", author=f"A{i % 5}", email_hash=f"h{i % 7}", status=status)
-            )
-        await _trace_reads(store, statements)
+    async def reads(store: SQLiteStore) -> None:
         await store.approved_comments(1, "p1")
         await store.find_duplicate(1, "p1", "A1", "h1", "A comment.")
         await store.author_history(1, "h1")
-        await store.close()
 
-    asyncio.run(run())
-    plans = _comment_read_plans(path, statements)
-    assert len(plans) == 3, statements
+    plans = _comment_read_plans(path, rows, reads)
+    assert len(plans) == 3, plans
     for sql, plan in plans.items():
         comment_steps = [step for step in plan if " comments " in f"{step} "]
         assert comment_steps and all(step.startswith("SEARCH comments USING") for step in comment_steps), (sql, plan)
@@ -192,25 +202,18 @@ def test_queue_reads_seek_the_status_index_left_after_migration_8(tmp_path: Path
     """(status, id) is gone: the queue's pages in every order and its counts search (status,
     created_at, id) by status instead of scanning the table."""
     path = tmp_path / "c.db"
-    statements: list[str] = []
+    rows = [stored_comment(status=("pending", "approved", "spam")[i % 3]) for i in range(12)]
 
-    async def run() -> None:
-        store = SQLiteStore(str(path))
-        await store.open()
-        for i in range(12):
-            await store.insert_comment(stored_comment(status=("pending", "approved", "spam")[i % 3]))
-        await _trace_reads(store, statements)
+    async def reads(store: SQLiteStore) -> None:
         for order in ORDERS:
             await store.queue_items(QueueQuery(order=order))
         await store.count_queue(QueueFilter())
         await store.status_counts()
-        await store.close()
 
-    asyncio.run(run())
+    plans = _comment_read_plans(path, rows, reads)
     indexes = {row[0] for row in sqlite3.connect(path).execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert "comments_by_status" not in indexes and "comments_by_status_created" in indexes
-    plans = _comment_read_plans(path, statements)
-    assert len(plans) == len(ORDERS) + 2, statements
+    assert len(plans) == len(ORDERS) + 2, plans
     for sql, plan in plans.items():
         comment_steps = [step for step in plan if " comments " in f"{step} " or " c " in f"{step} "]
         assert comment_steps and all("comments_by_status_created" in step for step in comment_steps), (sql, plan)
