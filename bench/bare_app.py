@@ -16,8 +16,8 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from service.cli import UVICORN_OPTIONS
-from service.edge import client_gone
+from service.cli.main import UVICORN_OPTIONS
+from service.http.edge import client_gone
 
 
 async def submit(request: Request) -> Response:

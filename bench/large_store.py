@@ -36,7 +36,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.throughput import _texts, ensure_wrk, free_port, log, peak_rss_mb, start, stop, work_folder  # noqa: E402
-from service.privacy import EmailVault  # noqa: E402
+from service.privacy.email_vault import EmailVault  # noqa: E402
 from service.store.sqlite import SQLiteStore  # noqa: E402
 
 COMMENTS_PER_POST = 50

@@ -18,20 +18,20 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from model.registry import ModelRegistry
-from service.auth import Sessions
-from service.client_ip import Network, parse_trusted_proxies
-from service.edge import EdgeMiddleware, client_gone
-from service.flood import FloodGuard
-from service.form_token import FormTokens
-from service.heap import freeze_heap
-from service.metrics import Metrics, metrics_endpoint, route_template
-from service.model_watch import start_model_watch, stop_model_watch
-from service.privacy import EmailVault, derive_key, load_or_create_master_key
-from service.retention import start_daily_purge, stop_daily_purge
-from service.scoring import Scorer
+from service.http.client_ip import Network, parse_trusted_proxies
+from service.http.edge import EdgeMiddleware, client_gone
+from service.http.metrics import Metrics, metrics_endpoint, route_template
+from service.intake.flood import FloodGuard
+from service.intake.form_token import FormTokens
+from service.moderation.auth import Sessions
+from service.privacy.email_vault import EmailVault, derive_key, load_or_create_master_key
+from service.privacy.retention import start_daily_purge, stop_daily_purge
+from service.runtime.heap import freeze_heap
+from service.scoring.model_watch import start_model_watch, stop_model_watch
+from service.scoring.scorer import Scorer
 from service.settings import Settings
 from service.store import Store, make_store
-from service.views import akismet, comments, health, moderation, moderation_pages, pages, posts
+from service.views import akismet, comments, health, moderation_api, moderation_pages, pages, posts
 
 log = logging.getLogger(__name__)
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -56,7 +56,7 @@ def create_app(settings: Settings, scorer: Scorer | None = None, owns_process: b
     """Builds the service. A preloaded `scorer` lets tests share one loaded model between apps.
 
     `owns_process`: the app is the only one in its process (`serve`), so it may tune the garbage
-    collector for it (see service/heap.py); tests building many apps leave it off.
+    collector for it (see service/runtime/heap.py); tests building many apps leave it off.
     """
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     master_key = load_or_create_master_key(settings.secret_key, settings.data_dir)
@@ -120,13 +120,13 @@ def create_app(settings: Settings, scorer: Scorer | None = None, owns_process: b
         Route("/1.1/submit-ham", akismet.submit_ham, methods=["POST"]),
         Route("/readyz", health.readyz, methods=["GET"]),
         Route("/metrics", metrics_endpoint, methods=["GET"]),
-        *moderation.ROUTES,
+        *moderation_api.ROUTES,
         *moderation_pages.ROUTES,
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     app = Starlette(
         routes=routes,
-        # One middleware for request ids, CORS, metrics and the access log (see service/edge.py).
+        # One middleware for request ids, CORS, metrics and the access log (see service/http/edge.py).
         middleware=[Middleware(EdgeMiddleware, metrics=metrics)],
         exception_handlers={HTTPException: _http_error, ClientDisconnect: client_gone, Exception: _server_error},
         lifespan=lifespan,

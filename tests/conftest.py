@@ -4,25 +4,15 @@ from __future__ import annotations
 
 import base64
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO
 
-import httpx
 import pytest
 from starlette.testclient import TestClient
 
 from service.app import create_app
-from service.scoring import Scorer
+from service.scoring.scorer import Scorer
 from service.settings import Settings
-from service.store import NewComment
-from service.store.sqlite import utc_now
-
-PROBE_EMAIL = "reader.privacy-probe-7731@example.org"
 
 
 @pytest.fixture(scope="session")
@@ -55,81 +45,16 @@ def client(settings: Settings, scorer: Scorer) -> Iterator[TestClient]:
         yield c
 
 
-def comment_fields(text: str, **extra: str) -> dict[str, str]:
-    fields = {
-        "comment_post_ID": "un-vote-2025",
-        "comment": text,
-        "author": "Jane Reader",
-        "email": PROBE_EMAIL,
-        "url": "",
-    }
-    fields.update(extra)
-    return fields
+@pytest.fixture
+def browser(settings: Settings, scorer: Scorer) -> Iterator[TestClient]:
+    """A client over https, as a browser behind TLS: the session cookie is Secure."""
+    with TestClient(create_app(settings, scorer=scorer), base_url="https://moderation.test") as c:
+        yield c
 
 
-def set_default_site(client: TestClient, **changes: object) -> None:
-    """Changes the default site's settings through the store of the running app."""
-    from dataclasses import replace
-
-    store = client.app.state.services.store  # type: ignore[attr-defined]
-    site = client.portal.call(store.default_site)  # type: ignore[union-attr]
-    client.portal.call(store.update_site, site.id, replace(site.settings, **changes))  # type: ignore[union-attr]
-
-
-def stored_comment(**fields: object) -> NewComment:
-    """A decided comment ready for the store, with plain defaults; tests override what they test."""
-    values: dict[str, object] = {
-        "site_id": 1,
-        "post_id": "p",
-        "parent_id": None,
-        "author": "Reader",
-        "email_enc": None,
-        "email_hash": None,
-        "avatar_hash": None,
-        "url": "",
-        "content": "A comment.",
-        "content_enc": None,
-        "status": "approved",
-        "spam_score": 0.1,
-        "toxicity_score": 0.1,
-        "scores_json": "{}",
-        "reasons_json": "[]",
-        "model_version": "test",
-        "ip": None,
-        "user_agent": None,
-        "created_at": utc_now(),
-    }
-    values.update(fields)
-    return NewComment(**values)  # type: ignore[arg-type]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_server(
-    folder: Path, db: str, output: IO[str] | int, env: dict[str, str] | None = None
-) -> tuple[str, subprocess.Popen[str]]:
-    """`python -m service serve` in a real uvicorn process on a free port, once it answers /healthz."""
-    port = free_port()
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("COMMENTS_")} | (env or {})
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "service", "serve", "--port", str(port), "--db", db],
-        cwd=folder,
-        env=clean,
-        stdout=output,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                return base, proc
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    proc.kill()
-    pytest.fail(f"the server on port {port} did not start")
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Each test is marked by its folder (unit, integration, e2e), so `pytest -m "not e2e"` is the quick loop."""
+    for item in items:
+        kind = item.path.parent.name
+        if kind in ("unit", "integration", "e2e"):
+            item.add_marker(getattr(pytest.mark, kind))

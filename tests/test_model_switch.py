@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import comment_fields
+from helpers import comment_fields
 from starlette.testclient import TestClient
 
 from model import SHIPPED_MODEL_DIR

@@ -45,7 +45,7 @@ def _registry(args: argparse.Namespace) -> Any:
 
 def _decrypt(args: argparse.Namespace) -> Any:
     """Decrypts original texts when the service's key is at hand; else the stored (masked) text is used."""
-    from service.privacy import KEY_FILE_NAME, EmailVault, load_or_create_master_key
+    from service.privacy.email_vault import KEY_FILE_NAME, EmailVault, load_or_create_master_key
 
     settings = _service_settings(args)
     if not settings.secret_key and not (settings.data_dir / KEY_FILE_NAME).exists():

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, Protocol
 
-from service.sites import Site, SiteSettings
+from service.sites.settings import Site, SiteSettings
 from service.store.records import (
     AkismetReport,
     AuthorHistory,
@@ -17,9 +17,9 @@ from service.store.records import (
 )
 
 if TYPE_CHECKING:
-    from service.auth import ApiToken
-    from service.moderation import DecisionOutcome, DecisionRequest
-    from service.queue import QueueFilter, QueueItem, QueueQuery
+    from service.moderation.auth import ApiToken
+    from service.moderation.decisions import DecisionOutcome, DecisionRequest
+    from service.moderation.queue_query import QueueFilter, QueueItem, QueueQuery
 
 __all__ = ["AuthorHistory", "NewComment", "Store", "StoredComment", "open_store"]
 

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
-from service.sites import DEFAULT_SITE_SETTINGS, Site, SiteSettings, site_key_hash
+from service.sites.settings import DEFAULT_SITE_SETTINGS, Site, SiteSettings, site_key_hash
 from service.store.checkpoints import CHECKPOINT_EVERY_WRITES, WRITER_AUTOCHECKPOINT_PAGES, checkpoint
 from service.store.migrations import MIGRATIONS
 from service.store.records import AkismetReport, AuthorHistory, NewComment, StoredComment

@@ -11,9 +11,9 @@ import sqlite3
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from service.auth import ApiToken
-from service.moderation import CONFLICT, DONE, NOT_FOUND, DecisionOutcome, DecisionRequest, judge
-from service.queue import ORDERS, QueueFilter, QueueItem, QueueQuery
+from service.moderation.auth import ApiToken
+from service.moderation.decisions import CONFLICT, DONE, NOT_FOUND, DecisionOutcome, DecisionRequest, judge
+from service.moderation.queue_query import ORDERS, QueueFilter, QueueItem, QueueQuery
 from service.store.records import AuthorHistory
 
 if TYPE_CHECKING:

@@ -14,13 +14,13 @@ from email_validator import EmailNotValidError, validate_email
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from service.decision import SPAM
-from service.privacy import mask_contacts
-from service.sites import Site
+from service.intake.submission import SubmissionError, parse_submission
+from service.intake.validation import MAX_AUTHOR_CHARS, MAX_COMMENT_BYTES, CommentDraft
+from service.intake.verdict import SPAM
+from service.privacy.email_vault import mask_contacts
+from service.sites.settings import Site
 from service.store.records import AkismetReport
 from service.store.sqlite import utc_now
-from service.submission import SubmissionError, parse_submission
-from service.validation import MAX_AUTHOR_CHARS, MAX_COMMENT_BYTES, CommentDraft
 from service.views.comments import MAX_USER_AGENT_CHARS, Sender, assess
 from service.views.common import services
 

@@ -14,18 +14,18 @@ from urllib.parse import quote, urlencode
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from service.client_ip import client_ip
-from service.decision import APPROVED, Decision, decide
-from service.form_token import form_trap_hits
-from service.metrics import record_decision
-from service.privacy import MaskedText, mask_contacts
-from service.rules import RuleHit, apply_rules, is_trusted
-from service.scoring import Scored
-from service.sites import Site
+from service.http.client_ip import client_ip
+from service.http.metrics import record_decision
+from service.intake.form_token import form_trap_hits
+from service.intake.rules import RuleHit, apply_rules, is_trusted
+from service.intake.submission import SubmissionError, parse_submission
+from service.intake.validation import CommentDraft, validate_fields
+from service.intake.verdict import APPROVED, Decision, decide
+from service.privacy.email_vault import MaskedText, mask_contacts
+from service.scoring.scorer import Scored
+from service.sites.settings import Site
 from service.store import NewComment
 from service.store.sqlite import utc_now
-from service.submission import SubmissionError, parse_submission
-from service.validation import CommentDraft, validate_fields
 from service.views.common import JSONAnswer, error_response, prefers_html, resolve_site, services
 
 if TYPE_CHECKING:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from service.sites import Site
+from service.sites.settings import Site
 
 if TYPE_CHECKING:
     from service.app import Services

@@ -22,7 +22,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from service.auth import (
+from service.http.numbers import whole_number
+from service.moderation.auth import (
     SESSION_COOKIE,
     SESSION_SECONDS,
     Moderator,
@@ -30,7 +31,7 @@ from service.auth import (
     moderator_for_session,
     moderator_for_token,
 )
-from service.moderation import (
+from service.moderation.decisions import (
     CONFLICT,
     DECISIONS,
     DONE,
@@ -39,10 +40,9 @@ from service.moderation import (
     REJECT_REASONS,
     DecisionRequest,
 )
-from service.numbers import whole_number
-from service.queue import ORDERS, STATUSES
+from service.moderation.queue_query import ORDERS, STATUSES
 from service.views.common import services
-from service.views.moderation import histories_for, item_json, next_cursor, read_queue
+from service.views.moderation_api import histories_for, item_json, next_cursor, read_queue
 
 PAGE_PATH = "/moderation/"
 COOKIE_PATH = "/moderation"

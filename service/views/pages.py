@@ -8,8 +8,8 @@ from urllib.parse import unquote
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from service.form_token import HONEYPOT_FIELD, TOKEN_FIELD
-from service.numbers import whole_number
+from service.http.numbers import whole_number
+from service.intake.form_token import HONEYPOT_FIELD, TOKEN_FIELD
 from service.views.common import error_response, resolve_site, services
 from service.views.posts import public_comment
 

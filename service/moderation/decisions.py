@@ -1,0 +1,139 @@
+"""A moderator's decisions: what each one does to a comment, and when it conflicts with another's.
+
+| decision   | to status  | as the label          |
+|------------|------------|-----------------------|
+| `approve`  | `approved` | ham, publish it       |
+| `reject`   | `trash`    | refused (with reason: toxic, off-topic, other), not spam |
+| `spam`     | `spam`     | spam                  |
+| `not_spam` | `pending`  | ham; back to the queue for approve/reject (WordPress's "Not Spam") |
+
+Two moderators must never handle one comment twice silently. Each decision names the status the
+moderator saw (`expected_status`; by default `pending`, or `spam` for `not_spam`), and the store
+changes the comment only if it still has that status: otherwise the answer is 409 with the status
+it has now. The check and the change run in one transaction, so the race has one winner.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from service.moderation.queue_query import STATUSES
+
+APPROVE, REJECT, SPAM, NOT_SPAM = "approve", "reject", "spam", "not_spam"
+TO_STATUS = {APPROVE: "approved", REJECT: "trash", SPAM: "spam", NOT_SPAM: "pending"}
+DECISIONS = tuple(TO_STATUS)
+REJECT_REASONS = ("toxic", "off-topic", "other")
+MAX_BULK = 200
+
+# Outcomes of one decision.
+DONE, CONFLICT, NOT_FOUND = "done", "conflict", "not_found"
+
+
+@dataclass(frozen=True)
+class DecisionRequest:
+    comment_id: int
+    decision: str
+    reason: str | None
+    expected_status: str
+
+    @property
+    def to_status(self) -> str:
+        return TO_STATUS[self.decision]
+
+
+@dataclass(frozen=True)
+class DecisionOutcome:
+    """What happened to one decision. `status` is the comment's status afterwards (None if unknown)."""
+
+    comment_id: int
+    outcome: str
+    decision: str
+    from_status: str | None = None
+    status: str | None = None
+    message: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"id": self.comment_id, "decision": self.decision, "outcome": self.outcome}
+        if self.outcome == DONE:
+            body.update({"from_status": self.from_status, "status": self.status})
+        elif self.outcome == CONFLICT:
+            body.update({"status": self.status, "errors": {"expected_status": self.message}})
+        else:
+            body["errors"] = {"id": "no such comment"}
+        return body
+
+
+def judge(request: DecisionRequest, current: str) -> str | None:
+    """None if `request` may change a comment now in `current` status; otherwise why not (a conflict)."""
+    if current != request.expected_status:
+        return f"the comment is now {current}, not {request.expected_status}: reload and decide again"
+    if current == request.to_status:
+        return f"the comment is already {current}"
+    if request.decision == NOT_SPAM and current != "spam":
+        return "only a comment marked spam can be marked not spam"
+    return None
+
+
+def parse_decision(body: Any, comment_id: int, prefix: str = "") -> tuple[DecisionRequest | None, dict[str, str]]:
+    """One decision from `{"decision", "reason"?, "expected_status"?}`; errors name the field."""
+    errors: dict[str, str] = {}
+    if not isinstance(body, dict):
+        return None, {prefix.rstrip(".") or "body": "must be a JSON object"}
+    decision = body.get("decision")
+    if not isinstance(decision, str) or decision not in TO_STATUS:
+        errors[prefix + "decision"] = f"must be one of {', '.join(DECISIONS)}"
+    reason = body.get("reason")
+    if reason in ("", None) or not isinstance(reason, str):
+        reason = None if reason in ("", None) else str(reason)
+    if decision == REJECT:
+        if reason not in REJECT_REASONS:
+            errors[prefix + "reason"] = f"a rejection needs a reason: one of {', '.join(REJECT_REASONS)}"
+    elif reason is not None and decision in TO_STATUS:
+        errors[prefix + "reason"] = "only a rejection takes a reason"
+    expected = body.get("expected_status")
+    if not isinstance(expected, str | None):
+        errors[prefix + "expected_status"] = f"must be one of {', '.join(STATUSES)}"
+    elif expected in ("", None):
+        expected = "spam" if decision == NOT_SPAM else "pending"
+    elif expected not in STATUSES:
+        errors[prefix + "expected_status"] = f"must be one of {', '.join(STATUSES)}"
+    if errors:
+        return None, errors
+    return DecisionRequest(comment_id, str(decision), reason, str(expected)), {}
+
+
+def parse_bulk(body: Any) -> tuple[list[DecisionRequest], dict[str, str]]:
+    """Bulk decisions: `{"items": [{"id", "decision", ...}]}` or `{"ids": [...], "decision", ...}`."""
+    if not isinstance(body, dict):
+        return [], {"body": "must be a JSON object"}
+    if "ids" in body:
+        ids = body["ids"]
+        shared = {k: v for k, v in body.items() if k != "ids"}
+        if not isinstance(ids, list):
+            return [], {"ids": "must be a list of comment ids"}
+        raw_items: Any = [{**shared, "id": i} for i in ids]
+    else:
+        raw_items = body.get("items")
+    if not isinstance(raw_items, list) or not raw_items:
+        return [], {"items": "give a non-empty list of decisions (or ids and one decision)"}
+    if len(raw_items) > MAX_BULK:
+        return [], {"items": f"at most {MAX_BULK} decisions at once"}
+    requests: list[DecisionRequest] = []
+    errors: dict[str, str] = {}
+    seen: set[int] = set()
+    for index, item in enumerate(raw_items):
+        prefix = f"items[{index}]."
+        comment_id = item.get("id") if isinstance(item, dict) else None
+        if not isinstance(comment_id, int) or isinstance(comment_id, bool) or not 1 <= comment_id < 2**63:
+            errors[prefix + "id"] = "must be a comment id"
+            continue
+        if comment_id in seen:
+            errors[prefix + "id"] = "appears twice"
+            continue
+        seen.add(comment_id)
+        request, item_errors = parse_decision(item, comment_id, prefix)
+        errors.update(item_errors)
+        if request is not None:
+            requests.append(request)
+    return requests, errors
