@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -18,38 +17,25 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from model.registry import ModelRegistry
-from service.http.client_ip import Network, parse_trusted_proxies
+from service.http.client_ip import parse_trusted_proxies
 from service.http.edge import EdgeMiddleware, client_gone
 from service.http.metrics import Metrics, metrics_endpoint, route_template
 from service.intake.flood import FloodGuard
 from service.intake.form_token import FormTokens
-from service.moderation.auth import Sessions
+from service.moderation.sessions import Sessions
 from service.privacy.email_vault import EmailVault, derive_key, load_or_create_master_key
 from service.privacy.retention import start_daily_purge, stop_daily_purge
 from service.runtime.heap import freeze_heap
 from service.scoring.model_watch import start_model_watch, stop_model_watch
 from service.scoring.scorer import Scorer
+from service.services import Services
 from service.settings import Settings
-from service.store import Store, make_store
+from service.store import make_store
 from service.views import akismet, comments, health, moderation_api, moderation_pages, pages, posts
 
 log = logging.getLogger(__name__)
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
-
-
-@dataclass
-class Services:
-    """What request handlers reach through `request.app.state.services`."""
-
-    settings: Settings
-    store: Store
-    scorer: Scorer
-    vault: EmailVault
-    templates: Jinja2Templates
-    form_tokens: FormTokens
-    flood: FloodGuard
-    trusted_proxies: tuple[Network, ...]
 
 
 def create_app(settings: Settings, scorer: Scorer | None = None, owns_process: bool = False) -> Starlette:

@@ -19,7 +19,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from service.cli.main import main
-from service.moderation.auth import new_token, token_hash
+from service.moderation.tokens import new_token, token_hash
 from service.settings import Settings
 from service.sites.settings import Thresholds
 from service.store import NewComment

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from service.cli.main import add_storage_options, with_store
-from service.moderation.auth import ROLES, check_role, check_token_name, new_token, token_hash
+from service.moderation.tokens import ROLES, check_role, check_token_name, new_token, token_hash
 from service.store import Store
 
 CLI_ACTOR = "cli"

@@ -1,4 +1,7 @@
-"""Deciding a comment's fate from its scores and rule hits: approved, pending or spam.
+"""The automatic verdict on a comment, from its scores and rule hits: approved, pending or spam.
+
+A verdict is the service's own call; a moderator's later call on the same comment is a decision
+(`service/moderation/decisions.py`).
 
 Each score has two thresholds: below `approve_below` it is clear, above `refuse_above` it is
 refused (status `spam`, the contract's refused state; the reason says which score), and in between
@@ -20,12 +23,12 @@ MAX_SIGNALS = 3
 
 
 @dataclass(frozen=True)
-class Decision:
+class Verdict:
     status: str
     reasons: tuple[str, ...]
 
 
-def decide(
+def reach_verdict(
     spam: float,
     toxicity: float,
     spam_thresholds: Thresholds,
@@ -33,7 +36,7 @@ def decide(
     rule_hits: list[RuleHit],
     signals: Sequence[str] | Callable[[], Sequence[str]] = (),
     trusted: bool = False,
-) -> Decision:
+) -> Verdict:
     """`trusted`: the author has earlier approved comments, so a spam score in the middle band alone
     does not hold them (a toxicity score, a rule hit or a refusing score still does).
 
@@ -58,10 +61,10 @@ def decide(
         held |= hit.action == "hold"
     # Trust means "not a spammer", not "may be rude": only a spam-score hold is waived.
     if held and trusted and not refused and reasons == ["spam_score"]:
-        return Decision(status=APPROVED, reasons=("trusted_author",))
+        return Verdict(status=APPROVED, reasons=("trusted_author",))
     status = SPAM if refused else PENDING if held else APPROVED
     if status != APPROVED:
         # Moderators see why: the model's strongest signals follow the rule and score reasons.
         named = signals() if callable(signals) else signals
         reasons.extend(s for s in named[:MAX_SIGNALS] if s not in reasons)
-    return Decision(status=status, reasons=tuple(reasons))
+    return Verdict(status=status, reasons=tuple(reasons))

@@ -42,7 +42,7 @@ BATCH_DELAY = 0.005
 
 
 @dataclass(frozen=True)
-class Scored:
+class ScoringOutcome:
     scores: Scores | None
     model_version: str
 
@@ -54,9 +54,9 @@ class Scorer:
         self.classifier = classifier
         self.thresholds = card_thresholds(classifier.card)
         # One batcher per event loop: tests share one Scorer between apps, each on its own loop.
-        self._batchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, MicroBatcher[CommentInput, Scored]] = (
-            weakref.WeakKeyDictionary()
-        )
+        self._batchers: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, MicroBatcher[CommentInput, ScoringOutcome]
+        ] = weakref.WeakKeyDictionary()
 
     @classmethod
     def from_dir(cls, model_dir: str | Path | None) -> Scorer:
@@ -71,11 +71,11 @@ class Scorer:
         self.thresholds = card_thresholds(classifier.card)
         self.classifier = classifier
 
-    def score(self, text: str, author: str, url: str) -> Scored:
-        """One comment's scores now; `Scored(None, version)` if the classifier fails."""
+    def score(self, text: str, author: str, url: str) -> ScoringOutcome:
+        """One comment's scores now; `ScoringOutcome(None, version)` if the classifier fails."""
         return self.score_batch([CommentInput(text=text, author=author, url=url)])[0]
 
-    async def score_soon(self, text: str, author: str, url: str) -> Scored:
+    async def score_soon(self, text: str, author: str, url: str) -> ScoringOutcome:
         """The same as `score`, but scored in one model call with the comments arriving meanwhile."""
         loop = asyncio.get_running_loop()
         batcher = self._batchers.get(loop)
@@ -83,8 +83,8 @@ class Scorer:
             batcher = self._batchers[loop] = MicroBatcher(self.score_batch, BATCH_SIZE, BATCH_DELAY)
         return await batcher.submit(CommentInput(text=text, author=author, url=url))
 
-    def score_batch(self, items: list[CommentInput]) -> list[Scored]:
-        """Scores of `items` from one model call; never raises: a failure gives `Scored(None, ...)` to all."""
+    def score_batch(self, items: list[CommentInput]) -> list[ScoringOutcome]:
+        """Scores of `items` from one model call; never raises: a failure gives `ScoringOutcome(None, ...)` to all."""
         classifier = self.classifier  # one reference for the whole call, whatever swaps it meanwhile
         started = time.perf_counter()
         try:
@@ -93,10 +93,10 @@ class Scorer:
                 raise ValueError("the classifier returned the wrong number of scores")
         except Exception as exc:  # a broken model must hold comments, not drop them
             log.error("the classifier failed to score %d comment(s): %s", len(items), type(exc).__name__)
-            return [Scored(None, classifier.version)] * len(items)
+            return [ScoringOutcome(None, classifier.version)] * len(items)
         finally:
             observe_scoring(time.perf_counter() - started)  # the metric is per classifier call
-        return [Scored(result, classifier.version) for result in results]
+        return [ScoringOutcome(result, classifier.version) for result in results]
 
     def thresholds_for(self, settings: SiteSettings) -> tuple[Thresholds, Thresholds]:
         """The site's own thresholds where it set them, else the model card's."""

@@ -17,9 +17,9 @@ from service.store.records import (
 )
 
 if TYPE_CHECKING:
-    from service.moderation.auth import ApiToken
     from service.moderation.decisions import DecisionOutcome, DecisionRequest
     from service.moderation.queue_query import QueueFilter, QueueItem, QueueQuery
+    from service.moderation.tokens import ApiToken
 
 __all__ = ["AuthorHistory", "NewComment", "Store", "StoredComment", "open_store"]
 

@@ -14,6 +14,7 @@ from email_validator import EmailNotValidError, validate_email
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
+from service.intake.assessment import MAX_USER_AGENT_CHARS, Sender, assess
 from service.intake.submission import SubmissionError, parse_submission
 from service.intake.validation import MAX_AUTHOR_CHARS, MAX_COMMENT_BYTES, CommentDraft
 from service.intake.verdict import SPAM
@@ -21,7 +22,6 @@ from service.privacy.email_vault import mask_contacts
 from service.sites.settings import Site
 from service.store.records import AkismetReport
 from service.store.sqlite import utc_now
-from service.views.comments import MAX_USER_AGENT_CHARS, Sender, assess
 from service.views.common import services
 
 SUBMISSION_THANKS = "Thanks for making the web a better place."
@@ -92,11 +92,11 @@ async def comment_check(request: Request) -> Response:
         ip=fields.get("user_ip") or None,
         user_agent=(fields.get("user_agent") or "")[:MAX_USER_AGENT_CHARS] or None,
     )
-    result = await assess(svc, site, draft, fields, sender)
-    headers = {"X-akismet-guid": uuid.uuid4().hex, "X-Moderation-Status": result.decision.status}
-    if result.decision.status != SPAM:
+    result = await assess(svc.store, svc.scorer, svc.form_tokens, site, draft, fields, sender)
+    headers = {"X-akismet-guid": uuid.uuid4().hex, "X-Moderation-Status": result.verdict.status}
+    if result.verdict.status != SPAM:
         return PlainTextResponse("false", headers=headers)
-    if BLATANT & set(result.decision.reasons):
+    if BLATANT & set(result.verdict.reasons):
         headers["X-akismet-pro-tip"] = "discard"
     return PlainTextResponse("true", headers=headers)
 

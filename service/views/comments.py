@@ -7,7 +7,6 @@ module; these handlers only string them together.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import quote, urlencode
 
@@ -16,41 +15,22 @@ from starlette.responses import RedirectResponse, Response
 
 from service.http.client_ip import client_ip
 from service.http.metrics import record_decision
-from service.intake.form_token import form_trap_hits
-from service.intake.rules import RuleHit, apply_rules, is_trusted
+from service.intake.assessment import MAX_USER_AGENT_CHARS, Sender, assess
+from service.intake.repeats import refuse_repeat
 from service.intake.submission import SubmissionError, parse_submission
 from service.intake.validation import CommentDraft, validate_fields
-from service.intake.verdict import APPROVED, Decision, decide
+from service.intake.verdict import APPROVED
 from service.privacy.email_vault import MaskedText, mask_contacts
-from service.scoring.scorer import Scored
+from service.scoring.scorer import ScoringOutcome
 from service.sites.settings import Site
 from service.store import NewComment
 from service.store.sqlite import utc_now
 from service.views.common import JSONAnswer, error_response, prefers_html, resolve_site, services
 
 if TYPE_CHECKING:
-    from service.app import Services
+    from service.services import Services
 
-MAX_USER_AGENT_CHARS = 512
 COOKIE_MAX_AGE = 365 * 24 * 3600
-
-
-@dataclass(frozen=True)
-class Sender:
-    """Who sent a comment: the email's keyed hash, the client's IP address and user agent."""
-
-    email_hash: str | None
-    ip: str | None
-    user_agent: str | None
-
-
-@dataclass(frozen=True)
-class Assessment:
-    draft: CommentDraft
-    sender: Sender
-    masked: MaskedText
-    scored: Scored
-    decision: Decision
 
 
 async def _read_and_check(
@@ -83,63 +63,19 @@ def sender_of(request: Request, draft: CommentDraft, svc: Services) -> Sender:
     )
 
 
-async def assess(
-    svc: Services,
-    site: Site,
-    draft: CommentDraft,
-    fields: dict[str, str],
-    sender: Sender,
-    masked: MaskedText | None = None,
-) -> Assessment:
-    """privacy → rules → score → decide, shared by /comments, /score and Akismet's comment-check.
-
-    `masked` is `mask_contacts(draft.content)` when the caller already has it (it is not cheap).
-    """
-    masked = masked or mask_contacts(draft.content)
-    history = await svc.store.author_history(site.id, sender.email_hash)
-    hits = apply_rules(draft, masked, site.settings, history, sender.ip, sender.user_agent)
-    if site.settings.honeypot:
-        hits += form_trap_hits(fields, svc.form_tokens, site.id, site.settings.min_submit_seconds)
-    # The model sees the text as typed: contact details are themselves a spam signal.
-    scored = await svc.scorer.score_soon(draft.content, draft.author, draft.url)
-    if scored.scores is None:
-        hits.append(RuleHit("classifier_unavailable", "hold"))
-        decision = decide(0.0, 0.0, *svc.scorer.thresholds_for(site.settings), hits)
-    else:
-        scores = scored.scores
-        decision = decide(
-            scores.spam,
-            scores.toxicity,
-            *svc.scorer.thresholds_for(site.settings),
-            hits,
-            lambda: scores.signals,  # explained only if held or refused (see decide)
-            trusted=is_trusted(history, site.settings),
-        )
-    return Assessment(draft, sender, masked, scored, decision)
-
-
-async def _duplicate_or_flood(
+async def _repeat_answer(
     request: Request, svc: Services, html: bool, site: Site, draft: CommentDraft, sender: Sender, masked: MaskedText
 ) -> Response | None:
-    """WordPress's duplicate (409) and flood (429 with Retry-After) checks; /score skips both."""
-    email_hash, ip = sender.email_hash, sender.ip
-    if site.settings.reject_duplicates:
-        # Stored text is masked: compare like with like.
-        if await svc.store.find_duplicate(site.id, draft.post_id, draft.author, email_hash, masked.text):
-            return error_response(
-                request, 409, {"comment": "is a duplicate: it looks as though you've already said that"}, html
-            )
-    wait = svc.flood.retry_after(
-        site.id, [f"ip:{ip}" if ip else "", f"email:{email_hash}" if email_hash else ""], site.settings.flood_seconds
-    )
-    if wait:
-        response = error_response(request, 429, {"comment": f"you are posting too quickly; wait {wait} s"}, html)
-        response.headers["Retry-After"] = str(wait)
-        return response
-    return None
+    refusal = await refuse_repeat(svc.store, svc.flood, site, draft, sender.email_hash, sender.ip, masked.text)
+    if refusal is None:
+        return None
+    response = error_response(request, refusal.status, {"comment": refusal.message}, html)
+    if refusal.retry_after:
+        response.headers["Retry-After"] = str(refusal.retry_after)
+    return response
 
 
-def _scores_json(scored: Scored) -> dict[str, float | None]:
+def _scores_json(scored: ScoringOutcome) -> dict[str, float | None]:
     if scored.scores is None:
         return {"spam": None, "toxicity": None}
     out = {"spam": round(scored.scores.spam, 4), "toxicity": round(scored.scores.toxicity, 4)}
@@ -156,10 +92,10 @@ async def submit_comment(request: Request) -> Response:
     site, draft, fields = checked
     sender = sender_of(request, draft, svc)
     masked = mask_contacts(draft.content)
-    refused = await _duplicate_or_flood(request, svc, html, site, draft, sender, masked)
+    refused = await _repeat_answer(request, svc, html, site, draft, sender, masked)
     if refused is not None:
         return refused
-    result = await assess(svc, site, draft, fields, sender, masked)
+    result = await assess(svc.store, svc.scorer, svc.form_tokens, site, draft, fields, sender, masked)
     vault = svc.vault
     scores = _scores_json(result.scored)
     comment_id = await svc.store.insert_comment(
@@ -174,27 +110,27 @@ async def submit_comment(request: Request) -> Response:
             url=draft.url,
             content=result.masked.text,
             content_enc=vault.encrypt_text(draft.content) if result.masked.changed else None,
-            status=result.decision.status,
+            status=result.verdict.status,
             spam_score=scores["spam"],
             toxicity_score=scores["toxicity"],
             scores_json=json.dumps(scores),
-            reasons_json=json.dumps(result.decision.reasons),
+            reasons_json=json.dumps(result.verdict.reasons),
             model_version=result.scored.model_version,
             ip=result.sender.ip,
             user_agent=result.sender.user_agent,
             created_at=utc_now(),
         )
     )
-    record_decision(result.decision.status)
+    record_decision(result.verdict.status)
     if html:
-        return _browser_answer(site, draft, comment_id, result.decision.status)
+        return _browser_answer(site, draft, comment_id, result.verdict.status)
     return JSONAnswer(
         {
             "id": comment_id,
             "post_id": draft.post_id,
-            "status": result.decision.status,
+            "status": result.verdict.status,
             "scores": scores,
-            "reasons": list(result.decision.reasons),
+            "reasons": list(result.verdict.reasons),
             "model_version": result.scored.model_version,
         },
         status_code=201,
@@ -223,12 +159,12 @@ async def score_comment(request: Request) -> Response:
     if isinstance(checked, Response):
         return checked
     site, draft, fields = checked
-    result = await assess(svc, site, draft, fields, sender_of(request, draft, svc))
+    result = await assess(svc.store, svc.scorer, svc.form_tokens, site, draft, fields, sender_of(request, draft, svc))
     return JSONAnswer(
         {
-            "status": result.decision.status,
+            "status": result.verdict.status,
             "scores": _scores_json(result.scored),
-            "reasons": list(result.decision.reasons),
+            "reasons": list(result.verdict.reasons),
             "model_version": result.scored.model_version,
         }
     )

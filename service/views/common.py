@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse, Response
 from service.sites.settings import Site
 
 if TYPE_CHECKING:
-    from service.app import Services
+    from service.services import Services
 
 
 # Starlette's `JSONResponse` options in one encoder made once: `json.dumps` called with options makes

@@ -15,15 +15,16 @@ from starlette.routing import Route
 
 from service.http.client_json import loads_client_json
 from service.http.numbers import whole_number
-from service.moderation.auth import Moderator, authorize
 from service.moderation.decisions import CONFLICT, DONE, NOT_FOUND, DecisionOutcome, parse_bulk, parse_decision
 from service.moderation.queue_query import QueueItem, QueueQuery, next_cursor, parse_queue_query
+from service.moderation.tokens import Moderator
 from service.privacy.email_vault import mask_email
 from service.store.records import AuthorHistory
+from service.views.access import authorize
 from service.views.common import services
 
 if TYPE_CHECKING:
-    from service.app import Services
+    from service.services import Services
 
 API = "api"
 

@@ -23,14 +23,6 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from service.http.numbers import whole_number
-from service.moderation.auth import (
-    SESSION_COOKIE,
-    SESSION_SECONDS,
-    Moderator,
-    Sessions,
-    moderator_for_session,
-    moderator_for_token,
-)
 from service.moderation.decisions import (
     CONFLICT,
     DECISIONS,
@@ -41,6 +33,9 @@ from service.moderation.decisions import (
     DecisionRequest,
 )
 from service.moderation.queue_query import ORDERS, STATUSES
+from service.moderation.sessions import SESSION_COOKIE, SESSION_SECONDS, Sessions
+from service.moderation.tokens import Moderator, moderator_for_token
+from service.views.access import moderator_for_session
 from service.views.common import services
 from service.views.moderation_api import histories_for, item_json, next_cursor, read_queue
 
