@@ -5,8 +5,6 @@ Messages never echo what was sent: an invalid email value must not come back in 
 
 from __future__ import annotations
 
-import functools
-import importlib
 import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -25,26 +23,6 @@ MAX_POST_ID_CHARS = 200
 _POST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]*$")
 # Control characters other than tab and newlines have no place in a name or a comment.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def _cache_domain_checks() -> None:
-    """Remembers email-validator's verdicts on domains, never on addresses.
-
-    Checking the domain part character by character against the IDNA tables is two thirds of its
-    ~35 µs per address, and comments come from a few hundred domains. `validate_email` looks the
-    step up by name in its own module, so a bounded cache goes there. A domain is no secret (a
-    moderator's masked view shows it: `j•••@example.com`); whole addresses are not cached, as that
-    would keep them in clear in the process past a privacy erase. Only valid domains are kept (a
-    rejected one raises, which `lru_cache` does not store), and the result is only read.
-    """
-    check = getattr(_email_validator_module, "validate_email_domain_name", None)
-    if callable(check) and not hasattr(check, "cache_info"):  # another layout, or done: leave it
-        _email_validator_module.validate_email_domain_name = functools.lru_cache(maxsize=4096)(check)
-
-
-# The module, not the function the package exports under the same name.
-_email_validator_module = importlib.import_module("email_validator.validate_email")
-_cache_domain_checks()
 
 
 def normalized_email(address: str) -> str | None:

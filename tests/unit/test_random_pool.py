@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import os
+import multiprocessing
+from multiprocessing.connection import Connection
 
 from service.runtime.random_pool import RandomPool
 
@@ -14,16 +15,18 @@ def test_takes_never_overlap_within_or_across_draws() -> None:
     assert len(set(chunks)) == len(chunks)
 
 
+def next_bytes_in_a_forked_child(pool: RandomPool, pipe: Connection) -> None:
+    pipe.send_bytes(pool.take(16))
+
+
 def test_a_forked_child_does_not_repeat_its_parents_bytes() -> None:
     pool = RandomPool()
     pool.take(16)  # a block is drawn before the fork
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: report what it would hand out next, then leave at once
-        os.write(write_end, pool.take(16))
-        os._exit(0)
-    os.close(write_end)
-    from_child = os.read(read_end, 16)
-    os.close(read_end)
-    os.waitpid(pid, 0)
+    fork = multiprocessing.get_context("fork")  # a forked child inherits the pool as it is
+    receive, send = fork.Pipe(duplex=False)
+    child = fork.Process(target=next_bytes_in_a_forked_child, args=(pool, send))
+    child.start()
+    from_child = receive.recv_bytes()
+    child.join()
+    assert child.exitcode == 0
     assert len(from_child) == 16 and from_child != pool.take(16)

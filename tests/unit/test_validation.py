@@ -1,5 +1,3 @@
-import gc
-import importlib
 
 from service.intake.validation import MAX_COMMENT_BYTES, normalized_email, validate_fields
 from service.sites.settings import SiteSettings
@@ -88,10 +86,7 @@ def test_control_characters_are_stripped() -> None:
     assert draft is not None and draft.content == "hi there" and draft.author == "Jane"
 
 
-def test_domain_verdicts_are_cached_and_agree_with_the_uncached_library() -> None:
-    module = importlib.import_module("email_validator.validate_email")
-    cached = module.validate_email_domain_name
-    assert hasattr(cached, "cache_info"), "the domain step of email-validator is no longer cached"
+def test_email_addresses_are_normalized_or_refused() -> None:
     addresses = [
         "jane@example.org",
         "Jane.Doe+news@Mail.Example.COM",
@@ -103,19 +98,6 @@ def test_domain_verdicts_are_cached_and_agree_with_the_uncached_library() -> Non
         "bad@localhost",
         "bad@123.45",
     ]
-    first = [normalized_email(a) for a in addresses]
-    hits = cached.cache_info().hits
-    assert [normalized_email(a) for a in addresses] == first  # the same verdicts from the cache
-    assert cached.cache_info().hits > hits
-    module.validate_email_domain_name = cached.__wrapped__  # the library as shipped
-    try:
-        assert [normalized_email(a) for a in addresses] == first
-    finally:
-        module.validate_email_domain_name = cached
-    assert first[:4] == ["jane@example.org", "Jane.Doe+news@mail.example.com", "ann@example.org", "bob@exämple.org"]
-    assert first[4:] == [None] * 5
-    # Only domains are kept, never an address: the cache's keys (lru_cache has no public view of
-    # them, but the garbage collector sees its dict) hold the domain, then keyword arguments.
-    keys = [key for obj in gc.get_referents(cached) if isinstance(obj, dict) for key in obj if isinstance(key, tuple)]
-    assert "example.org" in {key[0] for key in keys}
-    assert not any("@" in str(part) for key in keys for part in key)
+    verdicts = [normalized_email(a) for a in addresses]
+    assert verdicts[:4] == ["jane@example.org", "Jane.Doe+news@mail.example.com", "ann@example.org", "bob@exämple.org"]
+    assert verdicts[4:] == [None] * 5
