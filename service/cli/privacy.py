@@ -1,8 +1,8 @@
 """`python -m service privacy export|erase`, `purge` and `config-table`: operating the service.
 
 `privacy` answers a person's request (privacy rule 5), `purge` applies the retention period
-(privacy rule 6; safe from cron), and `config-table` prints the README's configuration reference
-from `OPTIONS`, so the README cannot drift from `--help`.
+(privacy rule 6; safe from cron), and `config-table` prints the configuration reference of
+docs/operations.md from `OPTIONS`, so the documentation cannot drift from `--help`.
 """
 
 from __future__ import annotations
@@ -70,7 +70,10 @@ def add_commands(commands: Any) -> None:
         description="Print every option, its flag, environment variable and default as a markdown table.",
     )
     table.add_argument(
-        "--update", type=Path, metavar="README", help="rewrite the table between the <!-- config-table --> markers"
+        "--update",
+        type=Path,
+        metavar="FILE",
+        help="rewrite the table between the <!-- config-table --> markers of FILE (docs/operations.md)",
     )
     table.set_defaults(handler=_print_config_table)
 

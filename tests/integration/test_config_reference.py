@@ -1,4 +1,4 @@
-"""The README's configuration reference is the one `OPTIONS` generates, and `--help` agrees with it."""
+"""The configuration reference in docs/operations.md is the one `OPTIONS` generates, and `--help` agrees with it."""
 
 from __future__ import annotations
 
@@ -22,11 +22,11 @@ def run(*args: str) -> str:
     return result.stdout
 
 
-def test_the_readme_table_is_the_generated_one() -> None:
-    readme = (ROOT / "README.md").read_text()
+def test_the_operations_table_is_the_generated_one() -> None:
+    readme = (ROOT / "docs" / "operations.md").read_text()
     found = re.search(r"<!-- config-table -->\n(.*?)<!-- /config-table -->", readme, re.S)
-    assert found, "README.md has no <!-- config-table --> section"
-    assert found.group(1) == config_table(), "regenerate it: python -m service config-table --update README.md"
+    assert found, "docs/operations.md has no <!-- config-table --> section"
+    assert found.group(1) == config_table(), "regenerate it: python -m service config-table --update docs/operations.md"
     assert run("config-table") == config_table()
 
 
