@@ -53,7 +53,7 @@ MAX_COMMENT_CHARS = 1200
 N_POSTS = 40
 N_BODIES = 3000
 # wrk runs this much longer than it sends whole comments (see post_comments.lua): every answer in
-# flight arrives before it hangs up, so each stored comment has its 201. Far above any p99 seen.
+# flight arrives before it hangs up, so each stored comment has its 201. Far above the service's p99.
 DRAIN_S = 1
 
 

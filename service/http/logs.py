@@ -23,7 +23,7 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 class SecondStampFormatter(logging.Formatter):
     """`logging.Formatter` whose date-and-time text is made once per second, not once per line.
 
-    Every request logs a line, and `localtime` + `strftime` were about half the cost of formatting
+    Every request logs a line, and `localtime` + `strftime` are about half the cost of formatting
     it; within one second the text is the same, so only the milliseconds are added per line.
     Handlers format under their lock, so the cache needs none of its own.
     """
@@ -47,7 +47,7 @@ class TurnBufferedHandler(logging.StreamHandler):
     """`logging.StreamHandler` that writes the lines logged in one turn of the event loop together.
 
     Every request logs an access line, and stderr is line-buffered: a write system call per line,
-    which cost 15-30 µs of the event loop's time per comment while the disk was busy with the
+    which costs 15-30 µs of the event loop's time per comment while the disk is busy with the
     store's commits (a burst's answers all go out, and log, in the same turn). In a running event
     loop, lines are kept until the end of the current turn and written in one call; a line logged
     outside one (a thread, start-up, shutdown) is written at once, after any kept lines, as
@@ -123,7 +123,7 @@ def configure_logging(fmt: str = "text", level: str = "info") -> None:
     # aiosqlite's debug lines print every statement's parameters (IPs, user agents, keyed hashes):
     # never below info, whatever the service's level.
     logging.getLogger("aiosqlite").setLevel(max(root.level, logging.INFO))
-    # Neither format shows thread or process names; looking them up cost a few microseconds per line
+    # Neither format shows thread or process names; looking them up costs a few microseconds per line
     # (the multiprocessing one is there because scikit-learn imports multiprocessing).
     logging.logThreads = False
     logging.logProcesses = False

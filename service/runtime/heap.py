@@ -1,9 +1,9 @@
 """Garbage-collector settings for the server process (`python -m service serve` only).
 
 The loaded model and the app are hundreds of thousands of long-lived objects. With Python's
-defaults, a comment burst triggered a young collection every few requests and, every few thousand
-requests, a full collection that walked the whole model: about 0.1 ms of CPU per comment on
-average, and pauses of ~90 ms that every request in flight waited out (the p99). Freezing what is
+defaults, a comment burst triggers a young collection every few requests and, every few thousand
+requests, a full collection that walks the whole model: about 0.1 ms of CPU per comment on
+average, and pauses of ~90 ms that every request in flight waits out (the p99). Freezing what is
 alive once the service is up takes it out of every later collection; a larger young generation
 makes young collections rare. Reference counting, which frees almost everything, is unaffected.
 

@@ -1,7 +1,7 @@
 """Random bytes for request ids and encryption nonces, drawn from the OS in blocks.
 
 `os.urandom` lets go of the GIL for its system call, and under load the SQLite writer thread takes
-it meanwhile: with a call for every request id and every email nonce, that showed as ~2% of the
+it meanwhile: with a call for every request id and every email nonce, that costs ~2% of the
 service's CPU (py-spy). The bytes handed out are the OS generator's all the same, each used once;
 only the system calls are fewer.
 """

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 
 # Starlette's `JSONResponse` options in one encoder made once: `json.dumps` called with options makes
-# a new encoder every time, about a quarter of what rendering a comment's answer cost.
+# a new encoder every time, about a quarter of what rendering a comment's answer costs.
 COMPACT_JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
