@@ -1,5 +1,4 @@
-"""The one middleware every HTTP request passes: request id, CORS, body limits, security headers,
-metrics and the access log line.
+"""The one middleware every HTTP request passes: request id, CORS, metrics and the access log line.
 
 One middleware rather than three stacked ones: each stacked middleware re-reads the headers and
 wraps `send` once more, which under a burst of comments costs about a tenth of the service's CPU.
@@ -19,23 +18,19 @@ from __future__ import annotations
 import time
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.http import metrics as metrics_module
-from service.http.body_limit import BodyTooLarge, limited_receive, route_body_limit
 from service.http.cors import SiteOrigins, answers_cross_origin, grant_headers, preflight_response
 from service.http.logs import log_access, request_id_for
 from service.http.metrics import Metrics, route_template
-from service.http.numbers import whole_number
-from service.http.security_headers import security_headers
 
 
 class EdgeMiddleware:
-    def __init__(self, app: ASGIApp, metrics: Metrics, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
         self.metrics = metrics
-        self.max_body_bytes = max_body_bytes
         self.origins = SiteOrigins()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -43,8 +38,7 @@ class EdgeMiddleware:
             await self.app(scope, receive, send)
             return
         incoming_id = origin_raw = b""
-        length_raw: bytes | None = None
-        preflight = chunked = False
+        preflight = False
         for name, value in scope["headers"]:  # one pass; names are lower-case in ASGI
             if name == b"x-request-id":
                 incoming_id = value
@@ -52,10 +46,6 @@ class EdgeMiddleware:
                 origin_raw = value
             elif name == b"access-control-request-method":
                 preflight = True
-            elif name == b"content-length":
-                length_raw = value
-            elif name == b"transfer-encoding":
-                chunked = True
         request_id = request_id_for(incoming_id)
         scope.setdefault("state", {})["request_id"] = request_id
         token = metrics_module.current.set(self.metrics)
@@ -67,17 +57,10 @@ class EdgeMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                own = list(message.get("headers", ()))
-                message["headers"] = [*own, *extra_headers, *security_headers(own)]
+                message["headers"] = [*message.get("headers", ()), *extra_headers]
             await send(message)
 
         try:
-            limit = route_body_limit(scope["path"], self.max_body_bytes)
-            refusal = _refusal(length_raw, chunked, limit)
-            if refusal is not None:
-                await refusal(scope, receive, send_with_headers)
-                return
-            receive = limited_receive(receive, limit)
             origin = origin_raw.decode("latin-1") if origin_raw and answers_cross_origin(scope["path"]) else ""
             if origin:
                 allowed = await self.origins.allowed(scope, origin)
@@ -86,12 +69,7 @@ class EdgeMiddleware:
                     return
                 if allowed:
                     extra_headers[:0] = grant_headers(origin)
-            try:
-                await self.app(scope, receive, send_with_headers)
-            except BodyTooLarge as exc:
-                # A chunked body passed the limit inside a handler that did not answer it itself.
-                if status_sent is None:
-                    await _closing(413, str(exc))(scope, receive, send_with_headers)
+            await self.app(scope, receive, send_with_headers)
         finally:
             metrics_module.current.reset(token)
             seconds = time.perf_counter() - started
