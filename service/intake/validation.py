@@ -6,7 +6,7 @@ Messages never echo what was sent: an invalid email value must not come back in 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
@@ -19,6 +19,10 @@ MAX_AUTHOR_CHARS = 245
 MAX_EMAIL_CHARS = 100
 MAX_URL_CHARS = 200
 MAX_POST_ID_CHARS = 200
+MAX_TITLE_CHARS = 500
+MAX_PERMALINK_CHARS = 2000
+MAX_TAGS = 50
+MAX_TAG_CHARS = 100
 # A post id appears in URLs and redirects: keep it to characters that need no escaping.
 _POST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]*$")
 # Control characters other than tab and newlines have no place in a name or a comment.
@@ -45,6 +49,20 @@ class CommentDraft:
     url: str
     parent_id: int | None
     cookies_consent: bool
+    context: PostContext = field(default_factory=lambda: NO_CONTEXT)
+
+
+@dataclass(frozen=True)
+class PostContext:
+    """What WordPress and Akismet say about the post a comment is under: its title, its address and
+    its tags or categories. Optional; spam that shares nothing with its post gives itself away."""
+
+    title: str = ""
+    permalink: str = ""
+    tags: tuple[str, ...] = ()
+
+
+NO_CONTEXT = PostContext()
 
 
 def validate_fields(fields: dict[str, str], settings: SiteSettings) -> tuple[CommentDraft | None, dict[str, str]]:
@@ -107,6 +125,8 @@ def validate_fields(fields: dict[str, str], settings: SiteSettings) -> tuple[Com
             else:
                 url = parts.geturl()
 
+    context = read_context(fields, errors)
+
     parent_id: int | None = None
     parent = fields.get("comment_parent", "").strip()
     if parent not in ("", "0"):
@@ -124,5 +144,34 @@ def validate_fields(fields: dict[str, str], settings: SiteSettings) -> tuple[Com
         url=url,
         parent_id=parent_id,
         cookies_consent=fields.get("wp-comment-cookies-consent", "") not in ("", "0", "no", "false"),
+        context=context,
     )
     return draft, {}
+
+
+def read_context(fields: dict[str, str], errors: dict[str, str]) -> PostContext:
+    """The optional post context: `comment_post_title`, `permalink` and `comment_context` (tags or
+    categories, comma-separated; a repeated field arrives joined by commas). Errors go into `errors`."""
+    title = _CONTROL.sub("", fields.get("comment_post_title", "")).strip()
+    if len(title) > MAX_TITLE_CHARS:
+        errors["comment_post_title"] = f"is too long: at most {MAX_TITLE_CHARS} characters"
+    permalink = fields.get("permalink", "").strip()
+    if permalink:
+        if len(permalink) > MAX_PERMALINK_CHARS:
+            errors["permalink"] = f"is too long: at most {MAX_PERMALINK_CHARS} characters"
+        elif not permalink.lower().startswith(("http://", "https://")):
+            errors["permalink"] = "must be an http or https address"
+    raw_tags = _CONTROL.sub("", fields.get("comment_context", fields.get("comment_context[]", "")))
+    tags = tuple(tag.strip() for tag in raw_tags.split(",") if tag.strip())
+    if len(tags) > MAX_TAGS or any(len(tag) > MAX_TAG_CHARS for tag in tags):
+        errors["comment_context"] = f"give at most {MAX_TAGS} tags of at most {MAX_TAG_CHARS} characters each"
+    return PostContext(title=title, permalink=permalink, tags=tags)
+
+
+def lenient_context(fields: dict[str, str]) -> PostContext:
+    """The context Akismet's fields carry: Akismet validates nothing, so a field that does not fit is
+    left out rather than refused."""
+    errors: dict[str, str] = {}
+    read_context(fields, errors)
+    kept = {name: value for name, value in fields.items() if name.removesuffix("[]") not in errors}
+    return read_context(kept, {})

@@ -16,12 +16,12 @@ from starlette.responses import PlainTextResponse, Response
 
 from service.intake.assessment import MAX_USER_AGENT_CHARS, Sender, assess
 from service.intake.submission import SubmissionError, parse_submission
-from service.intake.validation import MAX_AUTHOR_CHARS, MAX_COMMENT_BYTES, CommentDraft
+from service.intake.validation import MAX_AUTHOR_CHARS, MAX_COMMENT_BYTES, CommentDraft, lenient_context
 from service.intake.verdict import SPAM
 from service.privacy.email_vault import mask_contacts
+from service.runtime.clock import utc_now
 from service.sites.settings import Site
 from service.store.records import AkismetReport
-from service.store.sqlite import utc_now
 from service.views.common import services
 
 SUBMISSION_THANKS = "Thanks for making the web a better place."
@@ -65,6 +65,7 @@ def _draft(fields: dict[str, str]) -> CommentDraft:
         url=url if url.startswith(("http://", "https://")) else "",
         parent_id=None,
         cookies_consent=False,
+        context=lenient_context(fields),
     )
 
 
