@@ -9,14 +9,20 @@ from __future__ import annotations
 
 import math
 import time
-
-# Prune remembered senders once the table grows past this, dropping those older than the window.
-_PRUNE_AT = 50_000
+from collections import OrderedDict
 
 
 class FloodGuard:
     def __init__(self) -> None:
-        self._last: dict[tuple[int, str], float] = {}
+        # Sender -> when it last posted, oldest first: a sender that posts again moves to the end,
+        # so the senders whose window has passed are always at the front.
+        self._last: OrderedDict[tuple[int, str], float] = OrderedDict()
+        # Sites may have different windows: a sender is forgotten only once the longest has passed.
+        self._longest_window = 0.0
+
+    def __len__(self) -> int:
+        """How many senders are remembered."""
+        return len(self._last)
 
     def retry_after(self, site_id: int, senders: list[str], window: float, now: float | None = None) -> int:
         """0 and the senders recorded as posting now, or the whole seconds they must still wait."""
@@ -30,6 +36,17 @@ class FloodGuard:
             return max(1, math.ceil(wait))
         for key in keys:
             self._last[key] = now
-        if len(self._last) > _PRUNE_AT:
-            self._last = {k: t for k, t in self._last.items() if now - t < window}
+            self._last.move_to_end(key)
+        self._longest_window = max(self._longest_window, window)
+        self._forget_expired(now)
         return 0
+
+    def _forget_expired(self, now: float) -> None:
+        """Drops senders from the front while their window has passed: each sender is dropped once
+        for each time it was recorded, so the work per request is constant on average."""
+        last = self._last
+        while last:
+            key, posted = next(iter(last.items()))
+            if now - posted < self._longest_window:
+                return
+            del last[key]
