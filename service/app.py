@@ -20,8 +20,10 @@ from model.registry import ModelRegistry
 from service.http.client_ip import parse_trusted_proxies
 from service.http.edge import EdgeMiddleware, client_gone
 from service.http.metrics import Metrics, metrics_endpoint, route_template
+from service.http.security_headers import EVERY_ANSWER
 from service.intake.flood import FloodGuard
 from service.intake.form_token import FormTokens
+from service.moderation.guesses import GuessLimit
 from service.moderation.sessions import Sessions
 from service.privacy.email_vault import EmailVault, derive_key, load_or_create_master_key
 from service.privacy.retention import start_daily_purge, stop_daily_purge
@@ -113,12 +115,13 @@ def create_app(settings: Settings, scorer: Scorer | None = None, owns_process: b
     app = Starlette(
         routes=routes,
         # One middleware for request ids, CORS, metrics and the access log (see service/http/edge.py).
-        middleware=[Middleware(EdgeMiddleware, metrics=metrics)],
+        middleware=[Middleware(EdgeMiddleware, metrics=metrics, max_body_bytes=settings.max_body_bytes)],
         exception_handlers={HTTPException: _http_error, ClientDisconnect: client_gone, Exception: _server_error},
         lifespan=lifespan,
     )
     app.state.metrics = metrics
     app.state.sessions = Sessions(derive_key(master_key, b"moderation-session"))
+    app.state.guesses = GuessLimit(settings.auth_failures_per_minute)
     return app
 
 
@@ -132,4 +135,8 @@ async def _server_error(request: Request, exc: Exception) -> Response:
     # The route's template, as the access line has it: a raw path can be any length, and hold anything.
     log.error("unhandled %s on %s", type(exc).__name__, route_template(request.scope))
     request_id = getattr(request.state, "request_id", "")
-    return JSONResponse({"errors": {"server": f"internal error (request {request_id})"}}, status_code=500)
+    # This answer is sent from outside the edge middleware, so it carries the edge's headers itself.
+    headers = {"X-Request-ID": request_id, **{k.decode(): v.decode() for k, v in EVERY_ANSWER}}
+    return JSONResponse(
+        {"errors": {"server": f"internal error (request {request_id})"}}, status_code=500, headers=headers
+    )

@@ -62,6 +62,13 @@ OPTIONS: tuple[Option, ...] = (
         "",
         "comma-separated proxy IPs/networks whose X-Forwarded-For is believed (default: none)",
     ),
+    Option(
+        "auth_failures_per_minute",
+        "COMMENTS_AUTH_FAILURES_PER_MINUTE",
+        10,
+        "failed moderator sign-ins and token guesses allowed per client IP a minute (429 above; 0: no limit)",
+        int,
+    ),
     Option("log_format", "COMMENTS_LOG_FORMAT", "text", "log line format: text or json"),
     Option("log_level", "COMMENTS_LOG_LEVEL", "info", "log level: debug, info, warning, error"),
     Option(
@@ -88,6 +95,7 @@ class Settings:
     model_poll_seconds: float = 2.0
     max_body_bytes: int = 1_048_576
     trusted_proxies: str = ""
+    auth_failures_per_minute: int = 10
     log_format: str = "text"
     log_level: str = "info"
     retention_days: int = 30

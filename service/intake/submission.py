@@ -1,7 +1,9 @@
 """Parsing a "Leave a Reply" submission: form-urlencoded, multipart or JSON, into plain fields.
 
 The body is read with a size cap before any parser sees it, so a huge post costs us at most
-`max_body_bytes` of memory and answers 413 instead of exhausting the process.
+`max_body_bytes` of memory and answers 413 instead of exhausting the process (the edge,
+service/http/edge.py, has already refused a declared length over it). Every JSON value is checked
+for its type before use: a field is a string, a number or null, never an object or a list.
 """
 
 from __future__ import annotations
@@ -14,13 +16,16 @@ from starlette.datastructures import Headers, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
 
-from service.http.client_json import loads_client_json
+from service.http.body_limit import BodyTooLarge
+from service.http.client_json import client_json_problem, loads_client_json
 from service.http.numbers import whole_number
 
 FORM = "application/x-www-form-urlencoded"
 MULTIPART = "multipart/form-data"
 JSON = "application/json"
 MAX_FIELDS = 100  # a WordPress comment form has about ten
+# Fields that may repeat, or be a JSON list of strings: their values are joined by commas.
+LIST_FIELDS = frozenset({"comment_context", "comment_context[]"})
 
 
 class SubmissionError(Exception):
@@ -46,11 +51,14 @@ async def read_body(request: Request, limit: int) -> bytes:
         raise SubmissionError(413, {"body": f"the request body is larger than {limit} bytes"})
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:  # a chunked body has no Content-Length to trust
-            raise SubmissionError(413, {"body": f"the request body is larger than {limit} bytes"})
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:  # a chunked body has no Content-Length to trust
+                raise BodyTooLarge(limit)
+            chunks.append(chunk)
+    except BodyTooLarge as exc:  # ours, or the edge's cut-off at the route's limit
+        raise SubmissionError(413, {"body": str(exc)}) from None
     return b"".join(chunks)
 
 
@@ -68,8 +76,8 @@ async def parse_submission(request: Request, limit: int) -> RawSubmission:
 def _json_fields(body: bytes) -> dict[str, str]:
     try:
         data = loads_client_json(body.decode("utf-8"))
-    except ValueError:  # UnicodeDecodeError, JSONDecodeError and NotUnicodeText alike
-        raise SubmissionError(422, {"body": "the body is not valid JSON in UTF-8"}) from None
+    except ValueError as exc:  # UnicodeDecodeError, JSONDecodeError, TooDeeplyNested and NotUnicodeText alike
+        raise SubmissionError(422, {"body": client_json_problem(exc)}) from None
     if not isinstance(data, dict):
         raise SubmissionError(422, {"body": "the body must be a JSON object of fields"})
     fields: dict[str, str] = {}
@@ -77,6 +85,8 @@ def _json_fields(body: bytes) -> dict[str, str]:
     for name, value in data.items():
         if value is None:
             continue
+        if name in LIST_FIELDS and isinstance(value, list) and all(isinstance(v, str) for v in value):
+            value = ",".join(value)
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             errors[str(name)] = "must be a string"
             continue
@@ -121,5 +131,8 @@ def _checked_fields(items: list[tuple[str, str]], body: bytes) -> dict[str, str]
     for name, value in items:
         if "\ufffd" in value and "\ufffd".encode() not in body:
             raise SubmissionError(422, {name: "is not valid UTF-8"})
+        if name in LIST_FIELDS and fields.get(name):
+            # Akismet and WordPress repeat `comment_context[]` once per tag.
+            value = f"{fields[name]},{value}"
         fields[name] = value
     return fields

@@ -35,7 +35,7 @@ from service.moderation.decisions import (
 from service.moderation.queue_query import ORDERS, STATUSES
 from service.moderation.sessions import SESSION_COOKIE, SESSION_SECONDS, Sessions
 from service.moderation.tokens import Moderator, moderator_for_token
-from service.views.access import moderator_for_session
+from service.views.access import guesser_ip, guesses, moderator_for_session
 from service.views.common import services
 from service.views.moderation_api import histories_for, item_json, next_cursor, read_queue
 
@@ -46,14 +46,10 @@ WEB = "web"
 # Query parameters of the queue page that survive an action (everything else is dropped, so the
 # redirect after a post can only go back to the queue).
 KEPT_PARAMS = ("status", "site", "post", "reason", "order", "cursor", "limit")
-SECURITY_HEADERS = {
-    "Cache-Control": "no-store",
-    "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self';"
-    " form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-    "X-Content-Type-Options": "nosniff",
-}
+# A moderator's page holds emails (masked or revealed) and CSRF tokens: no cache keeps it. The
+# Content-Security-Policy and the other browser headers are the edge's, on every page
+# (service/http/security_headers.py).
+PAGE_HEADERS = {"Cache-Control": "no-store"}
 
 
 def highlight(content: str, reasons: list[str]) -> list[tuple[str, bool]]:
@@ -92,7 +88,7 @@ def _render(request: Request, template: str, context: dict[str, Any], status: in
     response = services(request).templates.TemplateResponse(
         request, f"moderation/{template}", context, status_code=status
     )
-    response.headers.update(SECURITY_HEADERS)
+    response.headers.update(PAGE_HEADERS)
     return response
 
 
@@ -181,8 +177,14 @@ async def sign_in(request: Request) -> Response:
     nonce = request.cookies.get(SIGN_IN_COOKIE, "")
     if not _sessions(request).csrf_ok("sign-in:" + nonce if nonce else "", str(form.get("csrf", ""))):
         return _sign_in_page(request, "The sign-in form expired. Please try again.", 403)
+    limit, ip = guesses(request), guesser_ip(request)
+    if (retry_after := limit.retry_after(ip)) is not None:
+        response = _sign_in_page(request, f"Too many failed sign-ins. Please wait {retry_after} seconds.", 429)
+        response.headers["Retry-After"] = str(retry_after)
+        return response
     moderator = await moderator_for_token(services(request).store, str(form.get("token", "")).strip())
     if moderator is None:
+        limit.failed(ip)
         return _sign_in_page(request, "That token is unknown or revoked.", 401)
     await services(request).store.record_audit(moderator.name, "sign_in", None, {"via": WEB})
     response = RedirectResponse(PAGE_PATH, status_code=303)

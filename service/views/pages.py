@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -68,7 +68,8 @@ async def awaiting_moderation(request: Request) -> Response:
     site = await svc.store.site_by_id(site_id) if site_id is not None else None
     site = site or await svc.store.default_site()
     post_id = request.query_params.get("post", "")
-    back = site.article_url(post_id) if post_id else "/"
+    # Quoted: the link goes to an article of the site, whatever a client put in the query string.
+    back = site.article_url(quote(post_id, safe="")) if post_id else "/"
     return svc.templates.TemplateResponse(request, "awaiting.html", {"back": back})
 
 
