@@ -33,7 +33,7 @@ from service.scoring.scorer import Scorer
 from service.services import Services
 from service.settings import Settings
 from service.store import make_store
-from service.views import akismet, comments, health, moderation_api, moderation_pages, pages, posts
+from service.views import akismet, comments, health, moderation_api, moderation_pages, openapi, pages, posts
 
 log = logging.getLogger(__name__)
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -108,6 +108,7 @@ def create_app(settings: Settings, scorer: Scorer | None = None, owns_process: b
         Route("/1.1/submit-ham", akismet.submit_ham, methods=["POST"]),
         Route("/readyz", health.readyz, methods=["GET"]),
         Route("/metrics", metrics_endpoint, methods=["GET"]),
+        Route("/openapi.json", openapi.openapi, methods=["GET"]),
         *moderation_api.ROUTES,
         *moderation_pages.ROUTES,
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
