@@ -3,7 +3,7 @@
     .venv/bin/python bench/large_store.py [--comments 1000000] [--seconds 5]
 
 1. Builds a SQLite store in a temporary folder: the real schema (the store is opened once, which
-   applies every migration in service/store/migrations.py), then a bulk insert straight through
+   applies every migration in service/store/sqlite/migrations.py), then a bulk insert straight through
    sqlite3 (one transaction, synchronous=OFF: this is a fixture, not the service's write path).
    Comments come in bursts over many posts (about 50 per post), texts from training/data/, about
    85 % approved, 10 % pending, 5 % spam, one commenter in five writes again; emails are encrypted

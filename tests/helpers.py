@@ -20,10 +20,10 @@ from starlette.testclient import TestClient
 
 from service.cli.main import main
 from service.moderation.tokens import new_token, token_hash
+from service.runtime.clock import utc_now
 from service.settings import Settings
 from service.sites.settings import Thresholds
 from service.store import NewComment
-from service.store.sqlite import utc_now
 
 PROBE_EMAIL = "reader.privacy-probe-7731@example.org"
 

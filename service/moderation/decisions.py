@@ -15,64 +15,20 @@ it has now. The check and the change run in one transaction, so the race has one
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from service.moderation.queue_query import STATUSES
+# The decision records and the conflict rule the store applies inside its transaction.
+from service.store.records import APPROVE as APPROVE
+from service.store.records import CONFLICT as CONFLICT
+from service.store.records import DECISIONS, NOT_SPAM, REJECT, STATUSES, TO_STATUS, DecisionRequest
+from service.store.records import DONE as DONE
+from service.store.records import NOT_FOUND as NOT_FOUND
+from service.store.records import SPAM as SPAM
+from service.store.records import DecisionOutcome as DecisionOutcome
+from service.store.records import judge as judge
 
-APPROVE, REJECT, SPAM, NOT_SPAM = "approve", "reject", "spam", "not_spam"
-TO_STATUS = {APPROVE: "approved", REJECT: "trash", SPAM: "spam", NOT_SPAM: "pending"}
-DECISIONS = tuple(TO_STATUS)
 REJECT_REASONS = ("toxic", "off-topic", "other")
 MAX_BULK = 200
-
-# Outcomes of one decision.
-DONE, CONFLICT, NOT_FOUND = "done", "conflict", "not_found"
-
-
-@dataclass(frozen=True)
-class DecisionRequest:
-    comment_id: int
-    decision: str
-    reason: str | None
-    expected_status: str
-
-    @property
-    def to_status(self) -> str:
-        return TO_STATUS[self.decision]
-
-
-@dataclass(frozen=True)
-class DecisionOutcome:
-    """What happened to one decision. `status` is the comment's status afterwards (None if unknown)."""
-
-    comment_id: int
-    outcome: str
-    decision: str
-    from_status: str | None = None
-    status: str | None = None
-    message: str = ""
-
-    def to_json(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"id": self.comment_id, "decision": self.decision, "outcome": self.outcome}
-        if self.outcome == DONE:
-            body.update({"from_status": self.from_status, "status": self.status})
-        elif self.outcome == CONFLICT:
-            body.update({"status": self.status, "errors": {"expected_status": self.message}})
-        else:
-            body["errors"] = {"id": "no such comment"}
-        return body
-
-
-def judge(request: DecisionRequest, current: str) -> str | None:
-    """None if `request` may change a comment now in `current` status; otherwise why not (a conflict)."""
-    if current != request.expected_status:
-        return f"the comment is now {current}, not {request.expected_status}: reload and decide again"
-    if current == request.to_status:
-        return f"the comment is already {current}"
-    if request.decision == NOT_SPAM and current != "spam":
-        return "only a comment marked spam can be marked not spam"
-    return None
 
 
 def parse_decision(body: Any, comment_id: int, prefix: str = "") -> tuple[DecisionRequest | None, dict[str, str]]:

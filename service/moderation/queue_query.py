@@ -12,36 +12,19 @@ import base64
 import binascii
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from service.http.client_json import loads_client_json
 from service.http.numbers import whole_number
+from service.store.records import DEFAULT_LIMIT, ORDERS, STATUSES, QueueFilter, QueueQuery
+from service.store.records import QueueItem as QueueItem
 
-STATUSES = ("pending", "approved", "spam", "trash")
-# order name -> (column the store sorts by, descending?). `score` is the higher of the spam and
-# toxicity scores, so "score" puts the likeliest bad comments first; "oldest" is first in, first out.
-ORDERS: dict[str, tuple[str, bool]] = {
-    "oldest": ("created_at", False),
-    "newest": ("created_at", True),
-    "score": ("score", True),
-    "score_asc": ("score", False),
-}
 ORDER_ALIASES = {"age": "oldest", "-age": "newest", "score_desc": "score", "-score": "score_asc"}
-DEFAULT_LIMIT, MAX_LIMIT = 50, 200
+MAX_LIMIT = 200
 MAX_FILTER_CHARS = 200
 # SQLite's INTEGER is a signed 64-bit number.
 SQLITE_INT = 2**63
-
-
-@dataclass(frozen=True)
-class QueueFilter:
-    """Which comments a moderator asks for. `site` is a site id; `reason` one of the comment's reasons."""
-
-    status: str = "pending"
-    site: int | None = None
-    post: str | None = None
-    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -67,14 +50,6 @@ class Cursor:
         if not all(-SQLITE_INT <= n < SQLITE_INT for n in (last_id, key) if isinstance(n, int)):
             return None  # a made-up cursor: SQLite could not bind the number
         return cls(order=order, key=key, id=last_id)
-
-
-@dataclass(frozen=True)
-class QueueQuery:
-    filter: QueueFilter = field(default_factory=QueueFilter)
-    order: str = "oldest"
-    after: Cursor | None = None
-    limit: int = DEFAULT_LIMIT
 
 
 def parse_queue_query(
@@ -126,30 +101,3 @@ def next_cursor(order: str, last: Any, page_size: int, limit: int) -> str | None
     column, _ = ORDERS[order]
     key = last.score if column == "score" else last.created_at
     return Cursor(order=order, key=key, id=last.id).encode()
-
-
-@dataclass(frozen=True)
-class QueueItem:
-    """A comment as a moderator sees it. `email_enc` is still encrypted: the view masks or reveals it."""
-
-    id: int
-    site_id: int
-    site_name: str
-    post_id: str
-    parent_id: int | None
-    author: str
-    email_enc: bytes | None
-    email_hash: str | None
-    url: str
-    content: str
-    status: str
-    spam_score: float | None
-    toxicity_score: float | None
-    score: float
-    scores_json: str
-    reasons_json: str
-    model_version: str
-    ip: str | None
-    user_agent: str | None
-    created_at: str
-    updated_at: str

@@ -21,10 +21,10 @@ from service.intake.submission import SubmissionError, parse_submission
 from service.intake.validation import CommentDraft, validate_fields
 from service.intake.verdict import APPROVED
 from service.privacy.email_vault import MaskedText, mask_contacts
+from service.runtime.clock import utc_now
 from service.scoring.scorer import ScoringOutcome
 from service.sites.settings import Site
 from service.store import NewComment
-from service.store.sqlite import utc_now
 from service.views.common import JSONAnswer, error_response, prefers_html, resolve_site, services
 
 if TYPE_CHECKING:

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from helpers import stored_comment
 
-from service.moderation.queue_query import ORDERS, QueueFilter, QueueQuery
-from service.sites.settings import SiteSettings
+from service.runtime.clock import utc_now
 from service.store import NewComment, make_store
-from service.store.checkpoints import CHECKPOINT_EVERY_WRITES, WRITER_AUTOCHECKPOINT_PAGES
-from service.store.migrations import MIGRATIONS, SCHEMA_VERSION
+from service.store.records import ORDERS, QueueFilter, QueueQuery, SiteSettings
 from service.store.sqlite import SQLiteStore
+from service.store.sqlite.checkpoints import CHECKPOINT_EVERY_WRITES, WRITER_AUTOCHECKPOINT_PAGES
+from service.store.sqlite.migrations import MIGRATIONS, SCHEMA_VERSION
 
 
 def _comment(site_id: int, text: str, parent: int | None = None) -> NewComment:
@@ -39,26 +39,20 @@ def test_schema_is_migrated_once_and_default_site_made(tmp_path: Path) -> None:
 
 def test_concurrent_writes_are_group_committed_and_all_durable(tmp_path: Path) -> None:
     path = tmp_path / "c.db"
-    batches: list[int] = []
 
-    async def run() -> list[int]:
+    async def run() -> tuple[list[int], int]:
         store = SQLiteStore(str(path))
         await store.open()
-        real = store._commit_batch
-
-        async def counting(conn, batch):  # type: ignore[no-untyped-def]
-            batches.append(len(batch))
-            await real(conn, batch)
-
-        store._commit_batch = counting  # type: ignore[method-assign]
         site = await store.default_site()
+        commits_before = store.database.group_commits
         ids = await asyncio.gather(*(store.insert_comment(_comment(site.id, f"c{i}")) for i in range(200)))
+        commits = store.database.group_commits - commits_before
         await store.close()
-        return list(ids)
+        return list(ids), commits
 
-    ids = asyncio.run(run())
+    ids, commits = asyncio.run(run())
     assert len(set(ids)) == 200
-    assert len(batches) < 200  # some writes shared a commit
+    assert commits < 200  # some writes shared a commit
     # A fresh connection (another process's view) sees every acknowledged row.
     assert sqlite3.connect(path).execute("SELECT count(*) FROM comments").fetchone() == (200,)
 
@@ -81,9 +75,10 @@ def test_the_writer_checkpoints_after_a_number_of_writes(tmp_path: Path) -> None
     async def run() -> None:
         store = SQLiteStore(str(path))
         await store.open()
-        assert store._writer is not None
-        async with store._writer.execute("PRAGMA wal_autocheckpoint") as cur:
-            assert await cur.fetchone() == (WRITER_AUTOCHECKPOINT_PAGES,)
+        autocheckpoint = await store.database.write_sync(
+            lambda conn: conn.execute("PRAGMA wal_autocheckpoint").fetchone()
+        )
+        assert autocheckpoint == (WRITER_AUTOCHECKPOINT_PAGES,)
         site = await store.default_site()
         few = CHECKPOINT_EVERY_WRITES // 2
         await asyncio.gather(*(store.insert_comment(_comment(site.id, f"a{i}")) for i in range(few)))
@@ -94,27 +89,6 @@ def test_the_writer_checkpoints_after_a_number_of_writes(tmp_path: Path) -> None
         await store.close()
 
     asyncio.run(run())
-
-
-def test_a_failing_write_does_not_sink_its_batch(tmp_path: Path) -> None:
-    async def run() -> tuple[list[object], int]:
-        store = SQLiteStore(str(tmp_path / "c.db"))
-        await store.open()
-        site = await store.default_site()
-        jobs = [
-            store.insert_comment(_comment(site.id, "ok-1")),
-            store.insert_comment(_comment(site.id, "bad", parent=123456)),  # foreign key violation
-            store.insert_comment(_comment(site.id, "ok-2")),
-        ]
-        results = await asyncio.gather(*jobs, return_exceptions=True)
-        count = await store.count_comments()
-        await store.close()
-        return results, count
-
-    results, count = asyncio.run(run())
-    assert isinstance(results[1], sqlite3.IntegrityError)
-    assert isinstance(results[0], int) and isinstance(results[2], int)
-    assert count == 2
 
 
 def test_sites_are_found_by_key_only(tmp_path: Path) -> None:
@@ -146,9 +120,7 @@ def _apply_migrations(path: Path, count: int) -> None:
 
 async def _trace_reads(store: SQLiteStore, statements: list[str]) -> None:
     """Records every statement the store's read connections (look-up and reader) run from now on."""
-    assert store._lookup is not None and store._reader is not None
-    store._lookup.set_trace_callback(statements.append)
-    await store._reader._execute(lambda: store._reader._conn.set_trace_callback(statements.append))  # type: ignore[union-attr]
+    await store.database.trace_reads(statements.append)
 
 
 def _comment_read_plans(
@@ -251,8 +223,6 @@ def test_a_store_from_before_the_index_merge_is_migrated_and_keeps_finding_its_c
 
 def test_time_stamps_are_utc_iso_8601_to_the_millisecond_and_agree_with_datetime() -> None:
     from datetime import UTC, datetime
-
-    from service.store.sqlite import utc_now
 
     for _ in range(2000):  # a few milliseconds: crosses into a new millisecond many times
         before = datetime.now(UTC)

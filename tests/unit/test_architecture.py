@@ -45,6 +45,9 @@ def imported_modules(path: Path, known: set[str]) -> set[str]:
     `__init__` before any module inside it), wherever the import statement sits."""
     this = module_name(path)
     package = this if path.name == "__init__.py" else this.rpartition(".")[0]
+    # The packages holding `path` have run before it does: importing a sibling runs them again only
+    # when one of them is the import's own target (`from service.store import open_store`).
+    holders = {".".join(this.split(".")[:end]) for end in range(1, len(this.split(".")))}
     found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(), str(path))):
         names: list[str] = []
@@ -60,7 +63,7 @@ def imported_modules(path: Path, known: set[str]) -> set[str]:
             parts = name.split(".")
             for end in range(1, len(parts) + 1):
                 candidate = ".".join(parts[:end])
-                if candidate in known and candidate != this:
+                if candidate in known and candidate != this and (candidate not in holders or candidate == name):
                     found.add(candidate)
     return found
 

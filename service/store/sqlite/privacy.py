@@ -1,24 +1,23 @@
-"""SQLite queries for privacy requests and retention: export, erase, purge.
-
-A mixin of `SQLiteStore`: methods use `self._reader` (an aiosqlite connection with Row factory)
-for reads and `await self._write(job)` for writes, where `job(conn)` runs inside the next group commit.
+"""Personal data in the store: revealing an email, export, erasure, and retention's purge.
 
 Erasing in SQLite takes more than an UPDATE: the old bytes stay in the page's free space and in the
 write-ahead log. Erasures therefore run with `secure_delete` (freed space is zeroed) and are followed
 by a `wal_checkpoint(TRUNCATE)`, which copies the new pages into the database file and empties the log.
+Each of these writes its audit row in the same transaction as the change.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncIterator
 
+import aiosqlite
+
+from service.runtime.clock import utc_now
 from service.store.records import AkismetReport, Erasure, PersonalComment
-
-if TYPE_CHECKING:
-    import aiosqlite
+from service.store.sqlite.audit import insert_audit
+from service.store.sqlite.engine import Database
 
 log = logging.getLogger(__name__)
 
@@ -28,26 +27,37 @@ _PERSONAL_COLUMNS = (
 )
 
 
-class PrivacyQueries:
-    _reader: aiosqlite.Connection | None
-    _write: Callable[[Callable[[aiosqlite.Connection], Awaitable[Any]]], Awaitable[Any]]
+class PersonalData:
+    _db: Database
+
+    async def reveal_email(self, comment_id: int, actor: str) -> tuple[bool, bytes | None]:
+        """(comment exists, its encrypted email) and, when there is an email, an audit row "reveal_email"."""
+
+        async def job(conn: aiosqlite.Connection) -> tuple[bool, bytes | None]:
+            async with conn.execute("SELECT email_enc FROM comments WHERE id = ?", (comment_id,)) as cur:
+                row = await cur.fetchone()
+            if row is None:
+                return False, None
+            if row[0] is not None:
+                await insert_audit(conn, actor, "reveal_email", comment_id, {})
+            return True, (bytes(row[0]) if row[0] is not None else None)
+
+        return await self._db.write(job)
 
     # -- export -----------------------------------------------------------------------------
 
     async def comments_by_email_hash(self, email_hash: str) -> list[PersonalComment]:
         """Every comment whose author's email has this keyed hash, oldest first."""
-        assert self._reader is not None
-        async with self._reader.execute(
+        async with self._db.reader.execute(
             f"SELECT {_PERSONAL_COLUMNS} FROM comments WHERE email_hash = ? ORDER BY id", (email_hash,)
         ) as cur:
             return [PersonalComment(**dict(row)) for row in await cur.fetchall()]
 
     async def reports_by_email_hash(self, email_hash: str) -> list[AkismetReport]:
         """Akismet spam/ham reports that named this author's email (they are personal data too)."""
-        assert self._reader is not None
-        if not await _has_table(self._reader, "akismet_reports"):
+        if not await _has_table(self._db.reader, "akismet_reports"):
             return []
-        async with self._reader.execute(
+        async with self._db.reader.execute(
             "SELECT site_id, label, author, email_hash, url, content, content_enc, comment_type, created_at"
             " FROM akismet_reports WHERE email_hash = ? ORDER BY id",
             (email_hash,),
@@ -56,8 +66,7 @@ class PrivacyQueries:
 
     async def any_email_enc(self) -> bytes | None:
         """One stored encrypted address, so a command can tell a wrong secret key from "no comments"."""
-        assert self._reader is not None
-        async with self._reader.execute("SELECT email_enc FROM comments WHERE email_enc IS NOT NULL LIMIT 1") as cur:
+        async with self._db.reader.execute("SELECT email_enc FROM comments WHERE email_enc IS NOT NULL LIMIT 1") as cur:
             row = await cur.fetchone()
         return bytes(row[0]) if row else None
 
@@ -78,7 +87,7 @@ class PrivacyQueries:
                     "UPDATE comments SET author = ?, email_enc = NULL, email_hash = NULL, avatar_hash = NULL,"
                     " url = '', ip = NULL, user_agent = NULL, content_enc = NULL,"
                     " content = COALESCE(?, content), updated_at = ? WHERE email_hash = ?",
-                    (ANONYMOUS, remove_content, _now(), email_hash),
+                    (ANONYMOUS, remove_content, utc_now(), email_hash),
                 )
                 comments = max(cur.rowcount, 0)
                 reports = 0
@@ -98,10 +107,11 @@ class PrivacyQueries:
                     row = await c.fetchone()
                 bans_kept = int(row[0]) if row else 0
             erasure = Erasure(comments=comments, reports=reports, bans_kept=bans_kept)
-            await _audit(
+            await insert_audit(
                 conn,
                 actor,
                 "privacy_erase",
+                None,
                 {
                     "comments": comments,
                     "reports": reports,
@@ -111,7 +121,7 @@ class PrivacyQueries:
             )
             return erasure
 
-        erasure: Erasure = await self._write(job)
+        erasure: Erasure = await self._db.write(job)
         await self._empty_write_ahead_log()
         return erasure
 
@@ -133,22 +143,15 @@ class PrivacyQueries:
                 )
             purged = max(cur.rowcount, 0)
             if purged:
-                await _audit(conn, actor, "retention_purge", {"comments": purged, "created_before": created_before})
+                await insert_audit(
+                    conn, actor, "retention_purge", None, {"comments": purged, "created_before": created_before}
+                )
             return purged
 
-        purged: int = await self._write(job)
+        purged: int = await self._db.write(job)
         if purged:
             await self._empty_write_ahead_log()
         return purged
-
-    # -- metrics ----------------------------------------------------------------------------
-
-    async def count_pending_comments(self) -> int:
-        """Comments waiting for a person (the moderation queue's depth)."""
-        assert self._reader is not None
-        async with self._reader.execute("SELECT count(*) FROM comments WHERE status = 'pending'") as cur:
-            row = await cur.fetchone()
-        return int(row[0]) if row else 0
 
     # -- helpers ----------------------------------------------------------------------------
 
@@ -156,8 +159,7 @@ class PrivacyQueries:
         """Copies the committed pages into the database file and truncates the log, so the erased
         values' older page versions do not linger in `-wal`. Runs outside any transaction (the
         reader connection), which a checkpoint requires."""
-        assert self._reader is not None
-        async with self._reader.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cur:
+        async with self._db.reader.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cur:
             row = await cur.fetchone()
         if row is not None and int(row[0]) != 0:
             # Another connection held an old snapshot; the next checkpoint finishes the job.
@@ -180,15 +182,3 @@ async def _secure_delete(conn: aiosqlite.Connection) -> AsyncIterator[None]:
 async def _has_table(conn: aiosqlite.Connection, name: str) -> bool:
     async with conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)) as cur:
         return await cur.fetchone() is not None
-
-
-def _now() -> str:
-    from service.store.sqlite import utc_now  # late: sqlite.py imports this module
-
-    return utc_now()
-
-
-async def _audit(conn: aiosqlite.Connection, actor: str, action: str, details: dict[str, Any]) -> None:
-    from service.store.sqlite import insert_audit  # late: sqlite.py imports this module
-
-    await insert_audit(conn, actor, action, None, details)

@@ -3,6 +3,14 @@ released entry, add a new one. SQLite records the version in `PRAGMA user_versio
 
 from __future__ import annotations
 
+import logging
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import aiosqlite
+
+log = logging.getLogger(__name__)
+
 MIGRATIONS: tuple[str, ...] = (
     # 1: sites and comments. Emails are never stored plain: `email_enc` is a Fernet token and
     # `email_hash` a keyed HMAC for look-ups; `content` is the published (masked) text and
@@ -144,3 +152,14 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+async def migrate(conn: aiosqlite.Connection) -> None:
+    """Applies every migration newer than the file's `user_version`, each in its own transaction."""
+    async with conn.execute("PRAGMA user_version") as cur:
+        row = await cur.fetchone()
+    current = int(row[0]) if row else 0
+    for version, script in enumerate(MIGRATIONS, start=1):
+        if version > current:
+            log.info("migrating database schema to version %d", version)
+            await conn.executescript(f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;")
