@@ -45,6 +45,8 @@ from model.patterns import (
     TOLL_FREE_RE,
     WORDS_RE,
     count_links,
+    link_kind_counts,
+    mask_links,
 )
 from model.tokens import MAX_NGRAM_CHARS, Tokens, tokenize, vocabulary
 
@@ -117,7 +119,7 @@ def engineered_batch(
     if authors_cleaned is None:
         authors_cleaned = clean_batch(authors).texts
     if norm is None:
-        norm = normalize_batch([t[:MAX_NGRAM_CHARS] for t in cleaned] + list(authors_cleaned))
+        norm = normalize_batch([mask_links(t)[:MAX_NGRAM_CHARS] for t in cleaned] + list(authors_cleaned))
     if tokens is None:
         tokens = tokenize(norm)
     joined = cleaned_joined if cleaned_joined is not None else SEP.join(cleaned)
@@ -174,10 +176,9 @@ def engineered_batch(
         shouting = np.bincount(word_doc[long_alpha & (up > 0) & (low == 0)], minlength=n)
 
     # Regular expressions only for the texts the pre-checks above flag.
-    links = np.zeros(n, dtype=np.int64)
-    domains = np.zeros(n, dtype=np.int64)
+    link_counts = np.zeros((n, 6), dtype=np.int64)
     for i in np.flatnonzero(maybe_link).tolist():
-        links[i], domains[i] = count_links(cleaned[i])
+        link_counts[i] = link_kind_counts(cleaned[i])
     phones = _per_text_regex_counts(PHONE_RE, cleaned, maybe_phone > 0)
     toll_free = _per_text_regex_counts(TOLL_FREE_RE, cleaned, phones > 0)
     support = np.zeros(n)
@@ -196,8 +197,7 @@ def engineered_batch(
 
     counts = np.column_stack(
         [
-            links,
-            domains,
+            link_counts,
             emails,
             phones,
             toll_free,
@@ -231,6 +231,10 @@ def engineered_batch(
 _COUNT_FEATURES = (
     ("link_count", 5),
     ("distinct_domains", 5),
+    ("link_reference", 3),
+    ("link_shortener", 3),
+    ("link_commercial", 3),
+    ("link_other", 3),
     ("email_address", 2),
     ("phone_number", 2),
     ("toll_free_number", 2),
@@ -309,7 +313,7 @@ def _small_row(
     author: str, url: str, cleaned: str, text: str, obfuscated: int, author_text: str, evasions: list[int]
 ) -> list[float]:
     letters, upper, digits = _letters_upper_digits(cleaned)
-    n_links, n_domains = count_links(cleaned)
+    link_counts = link_kind_counts(cleaned)
     phones = toll_free = 0
     support = False
     if digits >= 7:
@@ -327,8 +331,7 @@ def _small_row(
     author_tokens = WORDS_RE.findall(author_text)
     n = len(cleaned)
     counts = [
-        n_links,
-        n_domains,
+        *link_counts,
         len(EMAIL_RE.findall(cleaned)) if "@" in cleaned else 0,
         phones,
         toll_free,

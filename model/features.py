@@ -31,6 +31,7 @@ from sklearn.preprocessing import FunctionTransformer
 from model.codepoints import decode
 from model.engineered import engineered_batch, engineered_small
 from model.normalize import Normalized, as_normalized, clean_batch, normalize_batch, normalize_small
+from model.patterns import mask_links
 from model.tokens import MAX_NGRAM_CHARS, Tokens, WordTerms, char_ngrams, tokenize, word_terms
 
 # Column positions after prepare_columns.
@@ -81,7 +82,9 @@ def prepare_batch(rows: Sequence[Sequence[object]]) -> Batch:
     clean = clean_batch(raws)
     cleaned, joined = clean.texts, clean.joined
     authors_cleaned = clean_batch(authors).texts
-    to_normalize = [t[:MAX_NGRAM_CHARS] for t in cleaned] + authors_cleaned
+    # The n-grams read each link as the word for its kind (model.patterns.mask_links); the
+    # engineered features read the links themselves.
+    to_normalize = [mask_links(t)[:MAX_NGRAM_CHARS] for t in cleaned] + authors_cleaned
     small = None
     if len(rows) <= SMALL_BATCH:
         norm, small = normalize_small(to_normalize)

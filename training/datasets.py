@@ -185,3 +185,108 @@ def load_davidson(path: Path = DAVIDSON_FILE) -> LabeledSet:
     return LabeledSet(
         "davidson", rows, {"toxicity": np.asarray(labels, dtype=np.int8)}, np.asarray(groups, dtype=object)
     )
+
+
+SMS_FILE = DATA_DIR / "sms-spam-collection" / "SMSSpamCollection"
+INSTAGRAM_FILE = DATA_DIR / "instagram-scam-comments" / "comments-rating.csv"
+CIVIL_DIR = DATA_DIR / "civil-comments-samples"
+TOXIC_SPANS_DIR = DATA_DIR / "toxic-spans-civil-comments"
+STORMFRONT_FILE = DATA_DIR / "stormfront-hate" / "stormfront_sentences.csv"
+# Civil Comments attribute column -> the service's attribute name (the scored file only).
+CIVIL_ATTRIBUTES: dict[str, str] = {
+    "severe_toxicity": "severe_toxicity",
+    "obscene": "obscene",
+    "threat": "threat",
+    "insult": "insult",
+    "identity_attack": "identity_attack",
+}
+
+
+def load_sms(path: Path = SMS_FILE) -> LabeledSet:
+    """SMS Spam Collection: ``label<TAB>text`` lines; label ``spam``, group ``sms``."""
+    rows, labels = [], []
+    with path.open(encoding="utf-8", errors="replace") as f:
+        for line in f:
+            label, _, text = line.rstrip("\n").partition("\t")
+            if label not in ("ham", "spam"):
+                continue
+            rows.append((text, "", ""))
+            labels.append(int(label == "spam"))
+    return LabeledSet("sms", rows, {"spam": np.asarray(labels, dtype=np.int8)}, np.full(len(rows), "sms", dtype=object))
+
+
+def load_instagram(path: Path = INSTAGRAM_FILE) -> LabeledSet:
+    """ScamSpot Instagram comments (lower-cased at the source): label ``spam`` = scam, group ``instagram``."""
+    rows, labels = [], []
+    for record in _read_records(path):
+        rows.append((record["msg"], "", ""))
+        labels.append(int(record["scam"]))
+    return LabeledSet(
+        "instagram", rows, {"spam": np.asarray(labels, dtype=np.int8)}, np.full(len(rows), "instagram", dtype=object)
+    )
+
+
+def load_civil_comments(directory: Path = CIVIL_DIR) -> LabeledSet:
+    """Civil Comments samples: ``toxicity`` (crowd fraction >= 0.5); the scored rows also carry the
+    five attributes (fraction >= 0.5), the labeled rows -1 (unknown) for them. Group: the file."""
+    rows, groups = [], []
+    labels: dict[str, list[int]] = {"toxicity": [], **{v: [] for v in CIVIL_ATTRIBUTES.values()}}
+    for record in _read_records(directory / "civil_comments_scored_1000.csv"):
+        rows.append((record["text"], "", ""))
+        labels["toxicity"].append(int(float(record["toxicity"]) >= 0.5))
+        for column, name in CIVIL_ATTRIBUTES.items():
+            labels[name].append(int(float(record[column]) >= 0.5))
+        groups.append("scored")
+    for record in _read_records(directory / "civil_comments_labeled.csv"):
+        rows.append((record["text"], "", ""))
+        labels["toxicity"].append(int(record["toxic"]))
+        for name in CIVIL_ATTRIBUTES.values():
+            labels[name].append(-1)
+        groups.append("labeled")
+    return LabeledSet(
+        "civil_comments",
+        rows,
+        {k: np.asarray(v, dtype=np.int8) for k, v in labels.items()},
+        np.asarray(groups, dtype=object),
+    )
+
+
+def load_toxic_spans(directory: Path = TOXIC_SPANS_DIR) -> LabeledSet:
+    """Toxic Spans (SemEval-2021 task 5): Civil Comments posts rated toxic, all positive for
+    ``toxicity``; ``extra["spans"]`` holds each post's marked character offsets (a sorted list,
+    empty when raters marked none). Group: the task's split."""
+    rows, groups, spans = [], [], []
+    seen: set[str] = set()
+    for split in ("train", "trial", "test"):
+        for record in _read_records(directory / f"tsd_{split}.csv"):
+            text = record["text"]
+            if text in seen:
+                continue
+            seen.add(text)
+            rows.append((text, "", ""))
+            spans.append(sorted(json.loads(record["spans"] or "[]")))
+            groups.append(split)
+    marked = np.empty(len(spans), dtype=object)
+    marked[:] = spans
+    return LabeledSet(
+        "toxic_spans",
+        rows,
+        {"toxicity": np.ones(len(rows), dtype=np.int8)},
+        np.asarray(groups, dtype=object),
+        extra={"spans": marked},
+    )
+
+
+def load_stormfront(path: Path = STORMFRONT_FILE) -> LabeledSet:
+    """Stormfront sentences: ``toxicity`` = ``hate``, 0 = ``noHate``; ``relation`` (hate only with
+    its neighbours) and ``idk/skip`` rows are left out. Group: the subforum."""
+    rows, labels, groups = [], [], []
+    for record in _read_records(path):
+        if record["label"] not in ("hate", "noHate"):
+            continue
+        rows.append((record["text"], "", ""))
+        labels.append(int(record["label"] == "hate"))
+        groups.append(record["subforum_id"])
+    return LabeledSet(
+        "stormfront", rows, {"toxicity": np.asarray(labels, dtype=np.int8)}, np.asarray(groups, dtype=object)
+    )
