@@ -11,7 +11,7 @@ from service.intake.form_token import FormTokens, form_trap_hits
 from service.intake.rules import RuleHit, apply_rules, is_trusted
 from service.intake.validation import CommentDraft
 from service.intake.verdict import Verdict, reach_verdict
-from service.privacy.email_vault import MaskedText, mask_contacts
+from service.privacy.contacts import MaskedText, mask_contacts
 from service.scoring.scorer import Scorer, ScoringOutcome
 from service.sites.settings import Site
 from service.store import Store

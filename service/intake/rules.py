@@ -2,38 +2,20 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Literal
 
+from service.intake.links import count_links
 from service.intake.validation import CommentDraft
-from service.privacy.email_vault import MaskedText
+from service.privacy.contacts import MaskedText
 from service.sites.settings import SiteSettings
 from service.store.records import AuthorHistory
-
-# WordPress counts <a href=...> tags; bare URLs and BBCode [url] links count too, because spam
-# tools post them and sites auto-link them. Each link counts once: an anchor or BBCode link is
-# removed before bare URLs are counted, so its own href is not counted again.
-_ANCHOR = re.compile(r"<a\s[^>]*href[^>]*>.*?(?:</a>|$)", re.IGNORECASE | re.DOTALL)
-_BBCODE = re.compile(r"\[url(?:=[^\]]*)?\].*?(?:\[/url\]|$)", re.IGNORECASE | re.DOTALL)
-_BARE = re.compile(r"\bhttps?://|\bwww\.[\w-]+\.\w", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class RuleHit:
     reason: str
     action: Literal["hold", "spam"]
-
-
-def count_links(text: str) -> int:
-    anchors = len(_ANCHOR.findall(text))
-    text = _ANCHOR.sub(" ", text)
-    bbcode = len(_BBCODE.findall(text))
-    # A bare link needs "://" or "www." (IGNORECASE matches only ASCII case variants of these): the
-    # substring tests are nearly free, the pattern's search of a long text is not.
-    if "://" not in text and "www." not in text.lower():
-        return anchors + bbcode
-    return anchors + bbcode + len(_BARE.findall(_BBCODE.sub(" ", text)))
 
 
 def matched_key(keys: tuple[str, ...], haystacks: list[str]) -> str | None:

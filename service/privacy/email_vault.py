@@ -3,8 +3,7 @@
 The address is encrypted at rest (AES-256-GCM from `cryptography`; older rows hold Fernet tokens,
 which stay readable), found only through a keyed hash (HMAC-SHA256), and the public avatar comes
 from a second keyed hash so it cannot be reversed or matched against the look-up hash.
-Email addresses and phone numbers typed into the comment text are masked before anything is
-published or stored in clear.
+Contact details typed into a comment's text are masked by `service.privacy.contacts`.
 """
 
 from __future__ import annotations
@@ -13,8 +12,7 @@ import base64
 import hashlib
 import hmac
 import os
-import re
-from dataclasses import dataclass
+import tempfile
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
@@ -36,18 +34,32 @@ NONCE_BYTES = 12
 def load_or_create_master_key(configured: str, data_dir: Path) -> bytes:
     """The master key from configuration, or from the data folder's key file, made on first start.
 
-    The key file is created with mode 0600 because whoever reads it can decrypt every address.
+    The key file is readable by its owner only (mode 0600) because whoever reads it can decrypt every
+    address. Processes starting at once all end with the same key: each writes a complete key to a
+    file of its own and hard-links it to the key file's name, which succeeds for exactly one of them;
+    the others read the winner's key. The name never points at a partly written file.
     """
     if configured:
         return _decode_key(configured)
     path = data_dir / KEY_FILE_NAME
-    if path.exists():
+    try:
         return _decode_key(path.read_text().strip())
+    except FileNotFoundError:
+        pass
     data_dir.mkdir(parents=True, exist_ok=True)
     key = os.urandom(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(base64.urlsafe_b64encode(key).decode() + "\n")
+    fd, candidate = tempfile.mkstemp(prefix=f".{KEY_FILE_NAME}.", dir=data_dir)  # mode 0600
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(base64.urlsafe_b64encode(key).decode() + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            os.link(candidate, path)
+        except FileExistsError:
+            return _decode_key(path.read_text().strip())
+    finally:
+        os.unlink(candidate)
     return key
 
 
@@ -141,65 +153,3 @@ def mask_email(address: str) -> str:
     """`jane@example.com` -> `j•••@example.com`: what a moderator without reveal rights sees."""
     local, _, domain = address.partition("@")
     return f"{local[:1]}•••@{domain}" if domain else "•••"
-
-
-# Addresses typed into comment text; deliberately looser than the form's validator so that
-# "jane at example dot com" style evasions are not the only thing a spammer needs.
-_EMAIL_IN_TEXT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
-# Spelled-out addresses ("jane at example dot com", "jane [at] example [dot] com"). Plain prose
-# such as "look at example.com" must not match, so "at" needs brackets or a spelled "dot".
-_TLD = r"(?:com|org|net|info|biz|io|co|uk|de|fr)"
-_EMAIL_SPELLED = re.compile(
-    rf"\b[\w.+-]+\s*[\[(]\s*at\s*[\])]\s*[\w-]+\s*(?:[\[(]\s*dot\s*[\])]|\.|\s+dot\s+)\s*{_TLD}\b"
-    rf"|\b[\w.+-]+\s+at\s+[\w-]+\s+dot\s+{_TLD}\b",
-    re.IGNORECASE,
-)
-# Phone numbers in the shapes people type them. Plain runs of numbers separated by spaces
-# ("2013 2014 2015") are left alone: years and prices are not contact details.
-_PHONE_IN_TEXT = re.compile(
-    r"""(?<![\w+])(?:
-        (?:\+|00)\d{1,3}(?:[\s.-]?\(?\d{1,4}\)?){2,5}      # international, with + or 00
-      | (?:1[\s.-]?)?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}  # North American
-      | \d(?:[.-]?\d){9,14}                             # long digit runs
-    )(?!\w)""",
-    re.VERBOSE,
-)
-
-EMAIL_MASK = "[email hidden]"
-PHONE_MASK = "[phone hidden]"
-
-
-@dataclass(frozen=True)
-class MaskedText:
-    text: str
-    emails: int
-    phones: int
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.emails or self.phones)
-
-
-# What each pattern above cannot match without: an "@"; "[at]"/"(at)" or " dot "; a digit (any
-# script's, as `\d` is). Most comments lack some of these, and looking for them costs a fraction of
-# the full patterns, which try every word of a long text. `_may_spell_email` checks for a bracket
-# or "dot" first (substring tests, nearly free) before the finer search.
-_SPELLED_NEEDS = re.compile(r"[\[(]\s*at\s*[\])]|\sdot\s", re.IGNORECASE)
-_PHONE_NEEDS = re.compile(r"\d")
-
-
-def _may_spell_email(text: str) -> bool:
-    # `lower()` keeps every case variant of "dot" that IGNORECASE matches (only ASCII letters do).
-    return ("(" in text or "[" in text or "dot" in text.lower()) and _SPELLED_NEEDS.search(text) is not None
-
-
-def mask_contacts(text: str) -> MaskedText:
-    """Masks email addresses and phone numbers typed into a comment (privacy rule 4)."""
-    emails = spelled = phones = 0
-    if "@" in text:
-        text, emails = _EMAIL_IN_TEXT.subn(EMAIL_MASK, text)
-    if _may_spell_email(text):
-        text, spelled = _EMAIL_SPELLED.subn(EMAIL_MASK, text)
-    if _PHONE_NEEDS.search(text):
-        text, phones = _PHONE_IN_TEXT.subn(PHONE_MASK, text)
-    return MaskedText(text=text, emails=emails + spelled, phones=phones)

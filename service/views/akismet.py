@@ -18,7 +18,7 @@ from service.intake.assessment import MAX_USER_AGENT_CHARS, Sender, assess
 from service.intake.submission import SubmissionError, parse_submission
 from service.intake.validation import MAX_AUTHOR_CHARS, MAX_COMMENT_BYTES, CommentDraft, lenient_context
 from service.intake.verdict import SPAM
-from service.privacy.email_vault import mask_contacts
+from service.privacy.contacts import mask_contacts
 from service.runtime.clock import utc_now
 from service.sites.settings import Site
 from service.store.records import AkismetReport

@@ -20,7 +20,7 @@ from service.intake.repeats import refuse_repeat
 from service.intake.submission import SubmissionError, parse_submission
 from service.intake.validation import CommentDraft, validate_fields
 from service.intake.verdict import APPROVED
-from service.privacy.email_vault import MaskedText, mask_contacts
+from service.privacy.contacts import MaskedText, mask_contacts
 from service.runtime.clock import utc_now
 from service.scoring.scorer import ScoringOutcome
 from service.sites.settings import Site

@@ -15,12 +15,12 @@ from helpers import PROBE_EMAIL, comment_fields
 from starlette.testclient import TestClient
 
 from service.app import create_app
+from service.privacy.contacts import mask_contacts
 from service.privacy.email_vault import (
     AESGCM_PREFIX,
     EmailVault,
     derive_key,
     load_or_create_master_key,
-    mask_contacts,
     mask_email,
 )
 from service.scoring.scorer import Scorer

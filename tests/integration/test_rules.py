@@ -5,9 +5,10 @@ from __future__ import annotations
 from helpers import comment_fields, set_default_site
 from starlette.testclient import TestClient
 
-from service.intake.rules import apply_rules, count_links, is_trusted
+from service.intake.links import count_links
+from service.intake.rules import apply_rules, is_trusted
 from service.intake.validation import CommentDraft
-from service.privacy.email_vault import mask_contacts
+from service.privacy.contacts import mask_contacts
 from service.sites.settings import SiteSettings
 from service.store.records import AuthorHistory
 
