@@ -36,27 +36,29 @@ def parse_decision(body: Any, comment_id: int, prefix: str = "") -> tuple[Decisi
     errors: dict[str, str] = {}
     if not isinstance(body, dict):
         return None, {prefix.rstrip(".") or "body": "must be a JSON object"}
+    # Each value's JSON type is checked before it is compared or looked up: a list or an object
+    # is no decision, reason or status (and cannot even be a key of TO_STATUS).
     decision = body.get("decision")
     if not isinstance(decision, str) or decision not in TO_STATUS:
         errors[prefix + "decision"] = f"must be one of {', '.join(DECISIONS)}"
+        decision = None
     reason = body.get("reason")
-    if reason in ("", None) or not isinstance(reason, str):
-        reason = None if reason in ("", None) else str(reason)
+    if reason is not None and not isinstance(reason, str):
+        errors[prefix + "reason"] = f"must be one of {', '.join(REJECT_REASONS)}"
+    reason = reason or None
     if decision == REJECT:
         if reason not in REJECT_REASONS:
-            errors[prefix + "reason"] = f"a rejection needs a reason: one of {', '.join(REJECT_REASONS)}"
-    elif reason is not None and decision in TO_STATUS:
-        errors[prefix + "reason"] = "only a rejection takes a reason"
+            errors.setdefault(prefix + "reason", f"a rejection needs a reason: one of {', '.join(REJECT_REASONS)}")
+    elif reason is not None and decision is not None:
+        errors.setdefault(prefix + "reason", "only a rejection takes a reason")
     expected = body.get("expected_status")
-    if not isinstance(expected, str | None):
+    if not isinstance(expected, str | None) or (expected and expected not in STATUSES):
         errors[prefix + "expected_status"] = f"must be one of {', '.join(STATUSES)}"
-    elif expected in ("", None):
+    elif not expected:
         expected = "spam" if decision == NOT_SPAM else "pending"
-    elif expected not in STATUSES:
-        errors[prefix + "expected_status"] = f"must be one of {', '.join(STATUSES)}"
-    if errors:
+    if errors or decision is None:
         return None, errors
-    return DecisionRequest(comment_id, str(decision), reason, str(expected)), {}
+    return DecisionRequest(comment_id, decision, reason, str(expected)), {}
 
 
 def parse_bulk(body: Any) -> tuple[list[DecisionRequest], dict[str, str]]:
@@ -68,6 +70,8 @@ def parse_bulk(body: Any) -> tuple[list[DecisionRequest], dict[str, str]]:
         shared = {k: v for k, v in body.items() if k != "ids"}
         if not isinstance(ids, list):
             return [], {"ids": "must be a list of comment ids"}
+        if len(ids) > MAX_BULK:
+            return [], {"ids": f"at most {MAX_BULK} comment ids at once"}
         raw_items: Any = [{**shared, "id": i} for i in ids]
     else:
         raw_items = body.get("items")

@@ -30,6 +30,10 @@ class GuessLimit:
         self._clock = clock
         self._failures: OrderedDict[str, deque[float]] = OrderedDict()
 
+    def __len__(self) -> int:
+        """How many addresses have failures on record."""
+        return len(self._failures)
+
     def retry_after(self, address: str | None) -> int | None:
         """Whole seconds until `address` may try again, or None while it may try now."""
         if not self.per_minute:

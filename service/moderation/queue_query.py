@@ -42,10 +42,16 @@ class Cursor:
     @classmethod
     def decode(cls, text: str) -> Cursor | None:
         try:
-            order, key, last_id = loads_client_json(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
-        except (ValueError, TypeError, binascii.Error):
+            decoded = loads_client_json(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+        except (ValueError, binascii.Error):
             return None
-        if order not in ORDERS or not isinstance(last_id, int) or not isinstance(key, (int, float, str)):
+        # A cursor is our own `[order, key, id]`; anything else a client made up is no cursor.
+        if not isinstance(decoded, list) or len(decoded) != 3:
+            return None
+        order, key, last_id = decoded
+        if not isinstance(order, str) or order not in ORDERS:
+            return None
+        if isinstance(last_id, bool) or not isinstance(last_id, int) or not isinstance(key, int | float | str):
             return None
         if not all(-SQLITE_INT <= n < SQLITE_INT for n in (last_id, key) if isinstance(n, int)):
             return None  # a made-up cursor: SQLite could not bind the number

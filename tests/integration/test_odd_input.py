@@ -114,3 +114,73 @@ def test_an_unhandled_error_is_logged_with_the_route_not_the_raw_path(
     assert [rec.getMessage() for rec in caplog.records if rec.name == "service.app"] == [
         "unhandled RuntimeError on /broken/{anything}"
     ]
+
+
+DEEP_ARRAY = "[" * 5000 + "]" * 5000
+DEEP_OBJECT = '{"a":' * 5000 + "1" + "}" * 5000
+
+
+@pytest.mark.parametrize("deep", [DEEP_ARRAY, DEEP_OBJECT])
+def test_deeply_nested_json_is_a_422_naming_the_body_everywhere(client: TestClient, deep: str) -> None:
+    token = make_token(client, "admin")
+    json_type = {"Content-Type": "application/json"}
+    for path in ("/comments", "/score", "/moderation/decisions", "/moderation/comments/1/decision"):
+        r = client.post(path, content=deep, headers={**json_type, **bearer(token)})
+        assert r.status_code == 422 and "nested more than 32 deep" in r.json()["errors"]["body"], path
+    for path in ("/1.1/comment-check", "/1.1/submit-spam"):
+        r = client.post(path, content=deep, headers=json_type)
+        assert r.status_code == 422 and "nested" in r.headers["x-akismet-debug-help"], path
+    cursor = base64.urlsafe_b64encode(deep.encode()).decode()
+    r = client.get("/moderation/queue", params={"cursor": cursor}, headers=bearer(token))
+    assert r.status_code == 422 and "cursor" in r.json()["errors"]
+
+
+ODD_VALUES = [[1], {"a": 1}, True, 1.5, "1", None, -3, 2**70, []]
+
+
+def test_decisions_of_unexpected_json_types_are_named_errors(client: TestClient) -> None:
+    hold_everything(client)
+    cid = post_pending(client)
+    token = make_token(client)
+    for value in ODD_VALUES:
+        for body in (
+            {"decision": value},
+            {"decision": value, "reason": "toxic"},
+            {"decision": "reject", "reason": value},
+            {"decision": "approve", "expected_status": value},
+        ):
+            r = client.post(f"/moderation/comments/{cid}/decision", json=body, headers=bearer(token))
+            assert r.status_code in (200, 409, 422), (body, r.text)
+            if r.status_code == 422:
+                assert set(r.json()["errors"]) <= {"decision", "reason", "expected_status"}, body
+        for body in (
+            {"ids": [value], "decision": "spam"},
+            {"ids": value, "decision": "spam"},
+            {"items": [{"id": value, "decision": "spam"}]},
+            {"items": [value]},
+            {"items": value},
+            {"ids": [cid], "decision": value, "reason": value},
+        ):
+            r = client.post("/moderation/decisions", json=body, headers=bearer(token))
+            assert r.status_code in (200, 422), (body, r.text)
+            if r.status_code == 422:
+                assert all(k in ("ids", "items") or k.startswith("items[") for k in r.json()["errors"]), body
+    assert client.get(f"/moderation/comments/{cid}", headers=bearer(token)).status_code == 200
+
+
+@pytest.mark.parametrize("made_up", ['[["oldest"], 1, 1]', '{"a": 1, "b": 2, "c": 3}', '"abc"', '["oldest", {}, 1]',
+                                     '["oldest", 1, true]', "[1, 2]", '[{"x": 1}, 1, 1]'])  # fmt: skip
+def test_made_up_cursors_of_any_json_type_are_named_errors(client: TestClient, made_up: str) -> None:
+    cursor = base64.urlsafe_b64encode(made_up.encode()).decode().rstrip("=")
+    r = client.get("/moderation/queue", params={"cursor": cursor}, headers=bearer(make_token(client)))
+    assert r.status_code == 422 and set(r.json()["errors"]) == {"cursor"}
+
+
+@pytest.mark.parametrize("path", ["/1.1/submit-spam", "/1.1/submit-ham", "/1.1/comment-check", "/1.1/verify-key"])
+def test_akismet_fields_of_unexpected_json_types_get_akismets_kind_of_answer(client: TestClient, path: str) -> None:
+    for value in ODD_VALUES:
+        body = {"api_key": value, "key": value, "comment_content": value, "comment_author_email": value,
+                "comment_author_url": value, "user_ip": value, "comment_type": value, "blog": value}  # fmt: skip
+        r = client.post(path, json=body)
+        assert r.status_code in (200, 422), (value, r.text)
+        assert r.headers["content-type"].startswith("text/plain")
