@@ -87,11 +87,12 @@ def test_a_declared_body_over_the_limit_is_refused_before_it_is_sent(server) -> 
 
 
 def test_a_chunked_body_is_cut_off_at_the_limit(server) -> None:  # type: ignore[no-untyped-def]
-    chunk = b"[" + b"1," * 8000 + b"1]"
+    chunk = b"token=" + b"x" * 16000
     with connect(server) as sock:
+        # The sign-in form is read before anything else is checked.
         sock.sendall(
-            b"POST /moderation/decisions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-            b"Authorization: Bearer nobody\r\nTransfer-Encoding: chunked\r\n\r\n"
+            b"POST /moderation/sign-in HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n"
         )
         sent = 0
         sock.settimeout(0.2)
@@ -109,6 +110,5 @@ def test_a_chunked_body_is_cut_off_at_the_limit(server) -> None:  # type: ignore
         sock.settimeout(5)
         answer += read_until_closed(sock, seconds=5)
     status, headers = head(answer)
-    # The bearer token is checked after the body is read, so the limit answers first.
     assert status == 413 and headers["connection"] == "close", answer
     assert sent < 4 * MODERATION_LIMIT, sent
