@@ -11,9 +11,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib
+import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from service.settings import OPTIONS, Settings
 from service.store import Store, opened_store
@@ -23,6 +24,10 @@ from service.store import Store, opened_store
 # service's own trusted-proxy rule, not uvicorn's.
 UVICORN_OPTIONS = {"log_config": None, "access_log": False, "proxy_headers": False, "server_header": False}
 
+# The largest request line and headers accepted (400 above).
+MAX_REQUEST_HEAD_BYTES = 16 * 1024
+
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 STORAGE_OPTIONS = ("data_dir", "db", "secret_key")
 # Modules that add operator commands; each has add_commands(subparsers).
@@ -89,8 +94,39 @@ def serve(settings: Settings) -> int:
     tune_collector()
     app = create_app(settings, owns_process=True)
     # One worker process: SQLite has a single writer, and the app batches its writes itself.
-    uvicorn.run(app, host=settings.host, port=settings.port, **UVICORN_OPTIONS)
+    uvicorn.run(app, host=settings.host, port=settings.port, **UVICORN_OPTIONS, **client_limits(settings))
     return 0
+
+
+def client_limits(settings: Settings) -> dict[str, Any]:
+    """uvicorn's options for slow and abusive clients (see service/http/connections.py).
+
+    The open-file limit is raised to its hard limit first, so the connection cap derived from it
+    leaves room for the store's files and `accept()` keeps working under a crowd of connections.
+    """
+    from service.http.connections import connection_limit, guarded_protocol, raise_open_file_limit
+
+    for name in ("header_timeout", "body_timeout", "keep_alive_timeout", "shutdown_timeout"):
+        if getattr(settings, name) <= 0:
+            raise ValueError(f"--{name.replace('_', '-')}: must be more than 0 seconds")
+    if settings.max_connections < 0:
+        raise ValueError("--max-connections: must be 0 (from the open-file limit) or more")
+    open_files = raise_open_file_limit()
+    max_connections = settings.max_connections or connection_limit(open_files)
+    # asyncio accepts up to `backlog` connections in one go before the protocol can close any:
+    # half the files kept free, so a burst never reaches the limit (and accept() never fails).
+    backlog = min(2048, max(16, (open_files - max_connections) // 2))
+    log.info("serving at most %d connections at once (open-file limit %d)", max_connections, open_files)
+    return {
+        "http": guarded_protocol(settings.header_timeout, settings.body_timeout, max_connections),
+        # uvicorn's own cap answers 503 once this many requests are in progress (the protocol caps connections).
+        "limit_concurrency": max_connections + 1,
+        "backlog": backlog,
+        "timeout_keep_alive": settings.keep_alive_timeout,
+        "timeout_graceful_shutdown": settings.shutdown_timeout,
+        # A request head (line and headers) larger than this is answered 400 (h11's own default, stated).
+        "h11_max_incomplete_event_size": MAX_REQUEST_HEAD_BYTES,
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:

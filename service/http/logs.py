@@ -18,6 +18,12 @@ from service.runtime.random_pool import random_pool
 
 access_log = logging.getLogger("service.access")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+# asyncio's report of a failed accept() (EMFILE: the open-file limit), once per this many seconds.
+ACCEPT_ERROR_INTERVAL_SECONDS = 30.0
+ACCEPT_ERROR = "socket.accept() out of system resource"
+# service/http/connections.py's reports: as many as the crowd that causes them, so once per interval too.
+CONNECTION_LIMIT = "connection limit reached"
+SLOW_CLIENT = "slow client"
 
 
 class SecondStampFormatter(logging.Formatter):
@@ -65,8 +71,11 @@ class TurnBufferedHandler(logging.StreamHandler):
         # Called with the handler's lock held (Handler.handle).
         try:
             line = self.format(record) + self.terminator
-            loop = asyncio._get_running_loop()  # None outside a running loop (asyncio's own helper)
             self._kept.append(line)
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:  # outside a running loop: a thread, start-up, shutdown
+                loop = None
             if loop is None:
                 self.flush()
             elif loop is not self._due:
@@ -94,6 +103,10 @@ class TurnBufferedHandler(logging.StreamHandler):
 
 
 class JsonFormatter(SecondStampFormatter):
+    """One JSON object per line; `ts` is UTC, as its `Z` says."""
+
+    converter = time.gmtime
+
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
             "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z",
@@ -109,6 +122,44 @@ class JsonFormatter(SecondStampFormatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+class OncePerInterval(logging.Filter):
+    """Lets one record of a kind through per `interval` seconds, without its traceback.
+
+    A kind is a message prefix. The passed record tells how many of its kind were held back since
+    the last one passed. asyncio reports every failed `accept()` (the open-file limit reached) with
+    a traceback, and retries the whole listen backlog each time: thousands of records a second,
+    each telling the same thing.
+    """
+
+    def __init__(self, prefixes: tuple[str, ...], interval: float = ACCEPT_ERROR_INTERVAL_SECONDS) -> None:
+        super().__init__()
+        self.prefixes = prefixes
+        self.interval = interval
+        self._passed_at: dict[str, float] = {}
+        self._held: dict[str, int] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        kind = next((p for p in self.prefixes if message.startswith(p)), None)
+        if kind is None:
+            return True
+        now = time.monotonic()
+        passed_at = self._passed_at.get(kind)
+        if passed_at is not None and now - passed_at < self.interval:
+            self._held[kind] = self._held.get(kind, 0) + 1
+            return False
+        held = self._held.pop(kind, 0)
+        self._passed_at[kind] = now
+        error = record.exc_info[1] if record.exc_info else None
+        cause = f": {type(error).__name__} {getattr(error, 'strerror', '') or error}" if error else ""
+        record.msg = f"{message.splitlines()[0]}{cause}"
+        if held:
+            record.msg += f" ({held} more held back in the last {now - (passed_at or now):.0f} s)"
+        record.args = None
+        record.exc_info = record.exc_text = None
+        return True
+
+
 def configure_logging(fmt: str = "text", level: str = "info") -> None:
     handler = TurnBufferedHandler(sys.stderr)
     if fmt == "json":
@@ -120,6 +171,13 @@ def configure_logging(fmt: str = "text", level: str = "info") -> None:
     root.setLevel(level.upper())
     # uvicorn's own access log prints the client's address: ours replaces it.
     logging.getLogger("uvicorn.access").disabled = True
+    # One line per interval when the open-file limit stops accept(), not a traceback per attempt.
+    asyncio_log = logging.getLogger("asyncio")
+    asyncio_log.filters[:] = [f for f in asyncio_log.filters if not isinstance(f, OncePerInterval)]
+    asyncio_log.addFilter(OncePerInterval((ACCEPT_ERROR,)))
+    connections_log = logging.getLogger("service.http.connections")
+    connections_log.filters[:] = [f for f in connections_log.filters if not isinstance(f, OncePerInterval)]
+    connections_log.addFilter(OncePerInterval((CONNECTION_LIMIT, SLOW_CLIENT)))
     # aiosqlite's debug lines print every statement's parameters (IPs, user agents, keyed hashes):
     # never below info, whatever the service's level.
     logging.getLogger("aiosqlite").setLevel(max(root.level, logging.INFO))
