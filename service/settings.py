@@ -78,6 +78,42 @@ OPTIONS: tuple[Option, ...] = (
         "days to keep commenters' IP addresses and user agents before `purge` erases them",
         int,
     ),
+    # Slow and abusive clients (see service/http/connections.py).
+    Option(
+        "header_timeout",
+        "COMMENTS_HEADER_TIMEOUT",
+        10.0,
+        "seconds a client has to send a request's head, from connecting or from the previous answer",
+        float,
+    ),
+    Option(
+        "body_timeout",
+        "COMMENTS_BODY_TIMEOUT",
+        30.0,
+        "seconds a client has to send a request's body once its head arrived",
+        float,
+    ),
+    Option(
+        "keep_alive_timeout",
+        "COMMENTS_KEEP_ALIVE_TIMEOUT",
+        5.0,
+        "seconds an idle keep-alive connection stays open",
+        float,
+    ),
+    Option(
+        "max_connections",
+        "COMMENTS_MAX_CONNECTIONS",
+        0,
+        "open client connections at most (0: the open-file limit, raised to its hard limit, less an eighth)",
+        int,
+    ),
+    Option(
+        "shutdown_timeout",
+        "COMMENTS_SHUTDOWN_TIMEOUT",
+        10.0,
+        "seconds requests in progress get to finish on shutdown (SIGTERM, Ctrl-C)",
+        float,
+    ),
 )
 
 
@@ -99,6 +135,11 @@ class Settings:
     log_format: str = "text"
     log_level: str = "info"
     retention_days: int = 30
+    header_timeout: float = 10.0
+    body_timeout: float = 30.0
+    keep_alive_timeout: float = 5.0
+    max_connections: int = 0
+    shutdown_timeout: float = 10.0
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
