@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -33,6 +34,7 @@ from service.scoring.scorer import Scorer
 from service.services import Services
 from service.settings import Settings
 from service.store import make_store
+from service.store.errors import WriteHealth, unavailable_reason
 from service.views import akismet, comments, health, moderation_api, moderation_pages, openapi, pages, posts
 
 log = logging.getLogger(__name__)
@@ -117,10 +119,18 @@ def create_app(settings: Settings, scorer: Scorer | None = None, owns_process: b
         routes=routes,
         # One middleware for request ids, CORS, metrics and the access log (see service/http/edge.py).
         middleware=[Middleware(EdgeMiddleware, metrics=metrics, max_body_bytes=settings.max_body_bytes)],
-        exception_handlers={HTTPException: _http_error, ClientDisconnect: client_gone, Exception: _server_error},
+        exception_handlers={
+            HTTPException: _http_error,
+            ClientDisconnect: client_gone,
+            sqlite3.Error: _store_error,
+            Exception: _server_error,
+        },
         lifespan=lifespan,
     )
     app.state.metrics = metrics
+    # What `/readyz` asks whether the store can write (a SQLite file; a server database answers for itself).
+    sqlite_file = None if settings.db_target.startswith(("postgres://", "postgresql://")) else settings.db_target
+    app.state.write_health = WriteHealth(sqlite_file.removeprefix("sqlite:///") if sqlite_file else None)
     app.state.sessions = Sessions(derive_key(master_key, b"moderation-session"))
     app.state.guesses = GuessLimit(settings.auth_failures_per_minute)
     return app
@@ -140,4 +150,34 @@ async def _server_error(request: Request, exc: Exception) -> Response:
     headers = {"X-Request-ID": request_id, **{k.decode(): v.decode() for k, v in EVERY_ANSWER}}
     return JSONResponse(
         {"errors": {"server": f"internal error (request {request_id})"}}, status_code=500, headers=headers
+    )
+
+
+# Seconds a client is asked to wait when the store cannot write: a full disk or a read-only
+# file system is an operator's fix, and a locked database a moment's wait.
+STORE_RETRY_AFTER_SECONDS = 5
+
+
+async def _store_error(request: Request, exc: Exception) -> Response:
+    """A store error: 503 with `Retry-After` and one log line when it passes by itself (a full disk,
+    a read-only database, an I/O error, a lock held too long); any other is left to `_server_error`.
+
+    Registered for `sqlite3.Error`, so it runs inside the edge middleware (request id, access line)
+    and the connection stays usable; nothing was committed, so no 201 went out for it.
+    """
+    reason = unavailable_reason(exc)
+    if reason is None:
+        raise exc  # a fault of ours: the 500 of any unhandled error
+    request.app.state.write_health.failed(reason)
+    log.warning(
+        "store unavailable (%s: %s) on %s %s: answered 503",
+        reason,
+        type(exc).__name__,
+        request.method,
+        route_template(request.scope),
+    )
+    return JSONResponse(
+        {"errors": {"store": f"the store cannot write right now ({reason}); try again shortly"}},
+        status_code=503,
+        headers={"Retry-After": str(STORE_RETRY_AFTER_SECONDS)},
     )
