@@ -18,6 +18,7 @@ is a top-level domain, "at" between ordinary words is not an address) run in Pyt
 
 from __future__ import annotations
 
+import itertools
 import re
 from bisect import bisect_right
 from collections.abc import Callable
@@ -66,21 +67,30 @@ _LOCAL = r"[\w.+\-]"
 _LABEL = r"[\w\-]"
 _OPEN = r"[\[({<]"
 _CLOSE = r"[\])}>]"
-# local, then how "@" is written, then the domain's first label, then one or more (dot, label).
+# An address as the form's own rule takes it: local@label(.label)+.
+_PLAIN_EMAIL = re.compile(rf"(?<!{_LOCAL}){_LOCAL}++@{_LABEL}++(?:\.{_LABEL}++)++")
+_ANY_DOT = rf"(?:\s*+(?:\.|{_OPEN}\s*+dot\s*+{_CLOSE})\s*+|\s++dot\s++)"
+_SPELLED_DOT = rf"(?:\s*+{_OPEN}\s*+dot\s*+{_CLOSE}\s*+|\s++dot\s++)"
+# A disguised address: local, how "@" is written, the domain's first label, then (dot, label) pairs.
+# With a bare "at" word, at least one dot must be spelled too ("jane at example dot com"), which
+# the pattern says without backtracking: plain dots, possessively, then a spelled one, then any.
 _EMAIL = re.compile(
-    rf"(?<!{_LOCAL})(?P<local>{_LOCAL}++)"
-    rf"(?P<at>\s*+@\s*+|\s*+{_OPEN}\s*+at\s*+{_CLOSE}\s*+|\s++at\s++)"
-    rf"(?P<domain>{_LABEL}++)"
-    rf"(?P<rest>(?:\s*+(?:\.|{_OPEN}\s*+dot\s*+{_CLOSE})\s*+{_LABEL}++|\s++dot\s++{_LABEL}++)++)",
+    rf"(?<!{_LOCAL})(?P<local>{_LOCAL}++)(?:"
+    rf"(?P<word_at>\s++at\s++)(?P<word_domain>{_LABEL}++)"
+    rf"(?P<word_rest>(?:\s*+\.\s*+{_LABEL}++)*+{_SPELLED_DOT}{_LABEL}++(?:{_ANY_DOT}{_LABEL}++)*+)"
+    rf"|(?P<at>\s*+@\s*+|\s*+{_OPEN}\s*+at\s*+{_CLOSE}\s*+)(?P<domain>{_LABEL}++)"
+    rf"(?P<rest>(?:{_ANY_DOT}{_LABEL}++)++))",
     re.IGNORECASE,
 )
 # The (dot, label) pairs of a match's `rest`, read one by one to find where the address ends.
-_DOT_LABEL = re.compile(rf"(?P<dot>\s*+(?:\.|{_OPEN}\s*+dot\s*+{_CLOSE})\s*+|\s++dot\s++)(?P<label>{_LABEL}++)", re.I)
+_DOT_LABEL = re.compile(rf"(?P<dot>{_ANY_DOT})(?P<label>{_LABEL}++)", re.IGNORECASE)
 # A local part spelled with dot words ("jane dot doe at ..."), read backwards from the local part:
 # the text before it is reversed, so this pattern is the reverse of "(word dot)+".
 _SPELLED_LOCAL_REVERSED = re.compile(
     rf"(?:(?:\s*+{_CLOSE}\s*+tod\s*+{_OPEN}\s*+|\s++tod\s++){_LOCAL}++)++", re.IGNORECASE
 )
+# Labels read after the first one: more than any real address has, and a bound on the Python work per match.
+_MAX_LABELS = 8
 _LOOK_BACK = 200  # characters read backwards for a spelled local part: a bound, so each match costs O(1) more
 
 _PHONE_SEP = r"[\s.\-\u2010-\u2015/\u00b7\u2022_~|]{0,3}"
@@ -133,6 +143,15 @@ def mask_contacts(text: str) -> MaskedText:
 
 
 def _email_spans(probe: str) -> list[tuple[int, int]]:
+    if "@" in probe:
+        # The undisguised form needs no check in Python: found in one pass, then blanked out.
+        plain = [match.span() for match in _PLAIN_EMAIL.finditer(probe)]
+        if plain:
+            return sorted(plain + _disguised_email_spans(_blank(probe, plain)))
+    return _disguised_email_spans(probe)
+
+
+def _disguised_email_spans(probe: str) -> list[tuple[int, int]]:
     if "@" not in probe and _AT_WORD.search(probe) is None:
         return []
     spans: list[tuple[int, int]] = []
@@ -140,7 +159,7 @@ def _email_spans(probe: str) -> list[tuple[int, int]]:
     while (match := _EMAIL.search(probe, pos)) is not None:
         end = _address_end(match)
         if end is None:
-            # Refused as a whole; an address may still start inside it ("hi @ bob.smith@example.com"),
+            # Refused as a whole; an address may still start inside it ("hi @ bob.smith [at] example.com"),
             # and the look-behind keeps the next attempts out of the runs this one read.
             pos = match.start() + 1
             continue
@@ -152,22 +171,21 @@ def _email_spans(probe: str) -> list[tuple[int, int]]:
 
 def _address_end(match: re.Match[str]) -> int | None:
     """Where the address in `match` ends: after its last label that makes it an address; None if none does."""
-    at = match.group("at")
-    bare_at = at == "@"
-    word_at = "@" not in at and not any(c in at for c in "[({<")
-    if word_at and (
-        match.group("local").lower() in _PROSE_BEFORE_AT or match.group("domain").lower() in _PROSE_AFTER_AT
-    ):
-        return None
+    if match.group("word_at") is not None:
+        if match.group("local").lower() in _PROSE_BEFORE_AT or match.group("word_domain").lower() in _PROSE_AFTER_AT:
+            return None
+        rest, bare_at, word_at = "word_rest", False, True
+    else:
+        rest, bare_at, word_at = "rest", match.group("at") == "@", False
     all_plain_dots = bare_at
     spelled_dot = False
     best = None
-    offset = match.start("rest")
-    for pair in _DOT_LABEL.finditer(match.group("rest")):
+    offset = match.start(rest)
+    for pair in itertools.islice(_DOT_LABEL.finditer(match.group(rest)), _MAX_LABELS):
         dot = pair.group("dot")
         plain = dot == "."
         all_plain_dots = all_plain_dots and plain
-        spelled_dot = spelled_dot or not plain and "." not in dot
+        spelled_dot = spelled_dot or "." not in dot
         if all_plain_dots:
             best = offset + pair.end()  # jane@example.org: what the form's own rule takes for an address
         elif pair.group("label").lower() in _TLDS and (spelled_dot or not word_at):
