@@ -75,9 +75,7 @@ def test_the_writer_checkpoints_after_a_number_of_writes(tmp_path: Path) -> None
     async def run() -> None:
         store = SQLiteStore(str(path))
         await store.open()
-        autocheckpoint = await store.database.write_sync(
-            lambda conn: conn.execute("PRAGMA wal_autocheckpoint").fetchone()
-        )
+        autocheckpoint = await store.database.write(lambda conn: conn.execute("PRAGMA wal_autocheckpoint").fetchone())
         assert autocheckpoint == (WRITER_AUTOCHECKPOINT_PAGES,)
         site = await store.default_site()
         few = CHECKPOINT_EVERY_WRITES // 2

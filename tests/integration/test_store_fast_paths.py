@@ -1,9 +1,10 @@
-"""The store's fast paths: group commits handing off only the COMMIT, mixed batches, look-ups on the loop's thread."""
+"""The store's engine: group commits in the writer's thread, mixed batches, batched look-ups in their own thread."""
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
@@ -44,8 +45,8 @@ def test_a_mixed_batch_keeps_every_good_write_and_isolates_the_bad_one(tmp_path:
     async def run() -> list[object]:
         async with opened_store(str(db)) as store:
             site = await store.default_site()
-            # Queued together, so the writer takes them as one batch: inserts (one-hand-off jobs), a
-            # settings update (an aiosqlite job) and an insert that breaks a foreign key.
+            # Queued together, so the writer takes them as one batch: inserts (one statement, no
+            # savepoint), a settings update (in a savepoint) and an insert that breaks a foreign key.
             return await asyncio.gather(
                 store.insert_comment(_comment("one")),
                 store.update_site(site.id, replace(site.settings, comment_max_links=7)),
@@ -85,7 +86,7 @@ def test_duplicates_and_history_are_found_by_author_or_email(tmp_path: Path) -> 
 
 
 def test_a_batch_of_inserts_isolates_the_failing_one(tmp_path: Path) -> None:
-    # Only inserts: the one-hand-off path, where a one-statement job runs without a savepoint.
+    # Only inserts: one-statement jobs, which run without a savepoint.
     db = tmp_path / "c.db"
 
     async def run() -> list[object]:
@@ -103,40 +104,44 @@ def test_a_batch_of_inserts_isolates_the_failing_one(tmp_path: Path) -> None:
         assert conn.execute("SELECT id, content FROM comments ORDER BY id").fetchall() == [(one, "one"), (two, "two")]
 
 
-def test_look_ups_share_one_snapshot_per_loop_turn_and_see_every_commit_after_it(tmp_path: Path) -> None:
+def test_look_ups_asked_together_are_answered_together_and_see_every_commit_before_them(tmp_path: Path) -> None:
     db = tmp_path / "c.db"
 
-    async def run() -> list[int]:
+    async def run() -> tuple[int, list[int]]:
         counts = []
         async with _store_beside_another_writer(db) as (store, other):
-            counts.append((await store.author_history(1, "h")).approved)
+            engine = store.database  # type: ignore[attr-defined]
+            before = engine.lookup_batches
+            # A burst's requests ask at once: one hand-off to the look-up thread, one read transaction.
+            await asyncio.gather(
+                *(store.author_history(1, f"h{i}") for i in range(20)),
+                *(store.find_duplicate(1, "p", "A", f"h{i}", "words") for i in range(20)),
+                *(store.default_site() for _ in range(20)),
+            )
+            batches = engine.lookup_batches - before
+            counts.append(int((await store.author_history(1, "h")).banned))
             other.execute(
                 "INSERT INTO banned_authors (site_id, email_hash, banned_at, actor) VALUES (1, 'h', 'now', 'test')"
             )
-            # The same turn of the loop: the look-ups still read the snapshot they started.
-            counts.append(int((await store.author_history(1, "h")).banned))
-            await asyncio.sleep(0)  # the next turn: a fresh snapshot sees the other writer's commit
-            counts.append(int((await store.author_history(1, "h")).banned))
+            counts.append(int((await store.author_history(1, "h")).banned))  # another process's commit
             await store.insert_comment(_comment("ours"))  # our own commit: seen right after its answer
             counts.append((await store.author_history(1, "h")).approved)
-        return counts
+        return batches, counts
 
-    assert asyncio.run(run()) == [0, 0, 1, 1]
+    assert asyncio.run(run()) == (1, [0, 1, 1])
 
 
-def test_a_site_read_is_kept_for_its_snapshot_only(tmp_path: Path) -> None:
+def test_a_site_read_sees_every_change_made_before_it(tmp_path: Path) -> None:
     db = tmp_path / "c.db"
 
-    async def run() -> list[int]:
+    async def run() -> list[float]:
         seen = []
         async with _store_beside_another_writer(db) as (store, other):
             first = await store.default_site()
+            assert await store.default_site() is first  # an unchanged row: its parsed settings are reused
+            seen.append(first.settings.flood_seconds)
             other.execute("UPDATE sites SET settings = '{\"flood_seconds\": 42}' WHERE is_default = 1")
-            again = await store.default_site()  # the same turn, the same snapshot: the same answer
-            assert again is first
-            seen.append(again.settings.flood_seconds)
-            await asyncio.sleep(0)  # the next turn: the other process's change is seen
-            seen.append((await store.default_site()).settings.flood_seconds)
+            seen.append((await store.default_site()).settings.flood_seconds)  # another process's change
             site = await store.default_site()
             await store.update_site(site.id, replace(site.settings, flood_seconds=7))  # our own change
             seen.append((await store.default_site()).settings.flood_seconds)
@@ -145,9 +150,26 @@ def test_a_site_read_is_kept_for_its_snapshot_only(tmp_path: Path) -> None:
     assert asyncio.run(run()) == [0, 42, 7]
 
 
+def test_no_sqlite_statement_runs_on_the_event_loops_thread(tmp_path: Path) -> None:
+    async def run() -> set[str]:
+        threads: set[str] = set()
+        async with opened_store(str(tmp_path / "c.db")) as store:
+            await store.database.trace_reads(lambda _: threads.add(threading.current_thread().name))  # type: ignore[attr-defined]
+            threads.add(await store.database.write(lambda _: threading.current_thread().name))  # type: ignore[attr-defined]
+            await store.insert_comment(_comment("one"))
+            await store.author_history(1, "h")
+            await store.find_duplicate(1, "p", "A", "h", "one")
+            await store.approved_comments(1, "p")
+            await store.default_site()
+        return threads
+
+    threads = asyncio.run(run())
+    assert threading.current_thread().name not in threads
+    assert {name.split("_")[0] for name in threads} >= {"sqlite-writer", "sqlite-lookups"}, threads
+
+
 def test_a_write_lock_held_by_another_process_is_waited_for_outside_the_event_loop(tmp_path: Path) -> None:
-    # The batch's BEGIN runs in the event loop's thread and must never wait there: with the lock
-    # taken it goes to the writer's thread, which waits (busy_timeout) while the loop keeps serving.
+    # The batch's BEGIN waits (busy_timeout) in the writer's thread while the loop keeps serving.
     db = tmp_path / "c.db"
 
     async def run() -> tuple[int, int, list[int]]:
@@ -162,7 +184,6 @@ def test_a_write_lock_held_by_another_process_is_waited_for_outside_the_event_lo
             assert not insert.done()
             other.execute("COMMIT")
             waited = await insert
-            # The next batch takes the fast path again.
             return waited, await store.insert_comment(_comment("then at once")), ticks
 
     first, second, ticks = asyncio.run(run())

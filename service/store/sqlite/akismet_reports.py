@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import aiosqlite
+import sqlite3
 
 from service.store.records import AkismetReport
 from service.store.sqlite.engine import Database
@@ -14,8 +14,8 @@ class AkismetReports:
     _db: Database
 
     async def add_akismet_report(self, report: AkismetReport) -> int:
-        async def job(conn: aiosqlite.Connection) -> int:
-            cur = await conn.execute(
+        def job(conn: sqlite3.Connection) -> int:
+            cur = conn.execute(
                 f"INSERT INTO akismet_reports ({REPORT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     report.site_id,

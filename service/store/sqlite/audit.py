@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from typing import Any
-
-import aiosqlite
 
 from service.runtime.clock import utc_now
 from service.store.sqlite.engine import Database
 
 
-async def insert_audit(
-    conn: aiosqlite.Connection, actor: str, action: str, comment_id: int | None, details: dict[str, Any] | None
+def insert_audit(
+    conn: sqlite3.Connection, actor: str, action: str, comment_id: int | None, details: dict[str, Any] | None
 ) -> int:
     """The audit insert, for writer jobs that record their action in the same transaction as the action."""
-    cur = await conn.execute(
+    cur = conn.execute(
         "INSERT INTO audit_log (at, actor, action, comment_id, details_json) VALUES (?, ?, ?, ?, ?)",
         (utc_now(), actor, action, comment_id, json.dumps(details or {})),
     )
@@ -30,8 +29,8 @@ class AuditTrail:
     ) -> int:
         """Appends one audit row; `details` must hold no email or IP address."""
 
-        async def job(conn: aiosqlite.Connection) -> int:
-            return await insert_audit(conn, actor, action, comment_id, details)
+        def job(conn: sqlite3.Connection) -> int:
+            return insert_audit(conn, actor, action, comment_id, details)
 
         return await self._db.write(job)
 

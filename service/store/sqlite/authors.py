@@ -3,10 +3,9 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable
 from typing import Any
-
-import aiosqlite
 
 from service.runtime.clock import utc_now
 from service.store.records import AuthorHistory
@@ -24,7 +23,7 @@ class Authors:
         if not email_hash:
             return AuthorHistory()
         # One statement using two indexes; 'banned' is no comment status, so it cannot collide.
-        rows = self._db.lookup_rows(
+        rows = await self._db.lookup(
             "SELECT status, count(*) FROM comments WHERE site_id = ?1 AND email_hash = ?2 GROUP BY status"
             " UNION ALL SELECT 'banned', 1 FROM banned_authors WHERE site_id = ?1 AND email_hash = ?2",
             (site_id, email_hash),
@@ -67,26 +66,25 @@ class Authors:
         None when there is no such comment; `{"site_id", "has_email", "changed"}` otherwise.
         """
 
-        async def job(conn: aiosqlite.Connection) -> dict[str, Any] | None:
-            async with conn.execute("SELECT site_id, email_hash FROM comments WHERE id = ?", (comment_id,)) as cur:
-                row = await cur.fetchone()
+        def job(conn: sqlite3.Connection) -> dict[str, Any] | None:
+            row = conn.execute("SELECT site_id, email_hash FROM comments WHERE id = ?", (comment_id,)).fetchone()
             if row is None:
                 return None
             site_id, email_hash = row[0], row[1]
             if not email_hash:
                 return {"site_id": site_id, "has_email": False, "changed": False}
             if banned:
-                cur = await conn.execute(
+                cur = conn.execute(
                     "INSERT OR IGNORE INTO banned_authors (site_id, email_hash, banned_at, actor) VALUES (?, ?, ?, ?)",
                     (site_id, email_hash, utc_now(), actor),
                 )
             else:
-                cur = await conn.execute(
+                cur = conn.execute(
                     "DELETE FROM banned_authors WHERE site_id = ? AND email_hash = ?", (site_id, email_hash)
                 )
             changed = cur.rowcount > 0
             action = "ban_author" if banned else "unban_author"
-            await insert_audit(conn, actor, action, comment_id, {"site_id": site_id, "changed": changed})
+            insert_audit(conn, actor, action, comment_id, {"site_id": site_id, "changed": changed})
             return {"site_id": site_id, "has_email": True, "changed": changed}
 
         return await self._db.write(job)

@@ -49,7 +49,7 @@ class Comments:
             )
             return int(cur.lastrowid or 0)
 
-        return await self._db.write_sync(job, one_statement=True)
+        return await self._db.write(job, one_statement=True)
 
     async def get_comment(self, comment_id: int) -> StoredComment | None:
         rows = await self._db.reader.execute_fetchall(
@@ -74,7 +74,7 @@ class Comments:
         # Two index look-ups (by post and author, by the author's email) rather than a scan of every
         # comment on the post: a busy post has thousands. `+post_id` steers the second branch to the
         # email index.
-        rows = self._db.lookup_rows(
+        rows = await self._db.lookup(
             "SELECT id FROM comments WHERE site_id = ?1 AND post_id = ?2 AND author = ?4 AND content = ?3"
             " AND status != 'trash'"
             " UNION ALL SELECT id FROM comments WHERE site_id = ?1 AND email_hash = ?5 AND +post_id = ?2"

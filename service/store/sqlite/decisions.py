@@ -7,9 +7,8 @@ have one winner. Each applied decision writes its audit row in that transaction 
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
-
-import aiosqlite
 
 from service.runtime.clock import utc_now
 from service.store.records import CONFLICT, DONE, NOT_FOUND, DecisionOutcome, DecisionRequest, judge
@@ -24,11 +23,10 @@ class Decisions:
         """Applies decisions in one transaction: each changes its comment only if the comment still has
         the status the moderator saw, and is recorded in `decisions` and the audit trail."""
 
-        async def job(conn: aiosqlite.Connection) -> list[DecisionOutcome]:
+        def job(conn: sqlite3.Connection) -> list[DecisionOutcome]:
             outcomes = []
             for req in requests:
-                async with conn.execute("SELECT status, site_id FROM comments WHERE id = ?", (req.comment_id,)) as cur:
-                    row = await cur.fetchone()
+                row = conn.execute("SELECT status, site_id FROM comments WHERE id = ?", (req.comment_id,)).fetchone()
                 if row is None:
                     outcomes.append(DecisionOutcome(req.comment_id, NOT_FOUND, req.decision))
                     continue
@@ -38,11 +36,11 @@ class Decisions:
                     outcomes.append(DecisionOutcome(req.comment_id, CONFLICT, req.decision, current, current, problem))
                     continue
                 now = utc_now()
-                await conn.execute(
+                conn.execute(
                     "UPDATE comments SET status = ?, updated_at = ? WHERE id = ? AND status = ?",
                     (req.to_status, now, req.comment_id, current),
                 )
-                await conn.execute(
+                conn.execute(
                     "INSERT INTO decisions (comment_id, site_id, actor, from_status, to_status, decision, reason, at)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (req.comment_id, site_id, actor, current, req.to_status, req.decision, req.reason, now),
@@ -50,7 +48,7 @@ class Decisions:
                 details = {"decision": req.decision, "from": current, "to": req.to_status, "via": via}
                 if req.reason:
                     details["reason"] = req.reason
-                await insert_audit(conn, actor, "decision", req.comment_id, details)
+                insert_audit(conn, actor, "decision", req.comment_id, details)
                 outcomes.append(DecisionOutcome(req.comment_id, DONE, req.decision, current, req.to_status))
             return outcomes
 

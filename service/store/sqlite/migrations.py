@@ -4,10 +4,7 @@ released entry, add a new one. SQLite records the version in `PRAGMA user_versio
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    import aiosqlite
+import sqlite3
 
 log = logging.getLogger(__name__)
 
@@ -129,9 +126,9 @@ MIGRATIONS: tuple[str, ...] = (
     """
     CREATE INDEX comments_by_post_author ON comments (site_id, post_id, author);
     """,
-    # 7: two indexes instead of four random ones. Every index keyed by post or by email takes each
+    # 7: two indexes in place of four random ones. Every index keyed by post or by email takes each
     # new comment on a random page, and a group commit writes every page it touched to the WAL and
-    # waits for its fsync: with four such indexes they were most of a commit's pages.
+    # waits for its fsync: the fewer such indexes, the fewer pages a commit writes.
     # (email_hash, site_id, status) serves look-ups by email alone (privacy) and within a site (the
     # author's history, covered); (site_id, post_id, author, status) serves the duplicate check (one
     # seek) and the public listing (the post's entries, the approved ones' rows, sorted by id).
@@ -143,8 +140,8 @@ MIGRATIONS: tuple[str, ...] = (
     DROP INDEX comments_by_post;
     DROP INDEX comments_by_post_author;
     """,
-    # 8: (status, id) was (status, created_at, id) less a column: every query by status (the queue in
-    # either order, its counts) is served as well by the longer one, and each new comment touched
+    # 8: (status, id) is (status, created_at, id) less a column: every query by status (the queue in
+    # either order, its counts) is served as well by the longer one, and each new comment would touch
     # both. One index fewer: ~1 µs less per insert and ~7 fewer WAL pages per 25-comment commit.
     """
     DROP INDEX comments_by_status;
@@ -154,12 +151,10 @@ MIGRATIONS: tuple[str, ...] = (
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-async def migrate(conn: aiosqlite.Connection) -> None:
+def migrate(conn: sqlite3.Connection) -> None:
     """Applies every migration newer than the file's `user_version`, each in its own transaction."""
-    async with conn.execute("PRAGMA user_version") as cur:
-        row = await cur.fetchone()
-    current = int(row[0]) if row else 0
+    current = int(conn.execute("PRAGMA user_version").fetchone()[0])
     for version, script in enumerate(MIGRATIONS, start=1):
         if version > current:
             log.info("migrating database schema to version %d", version)
-            await conn.executescript(f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;")
+            conn.executescript(f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;")

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator
-
-import aiosqlite
+import sqlite3
+from collections.abc import Iterator
 
 from service.runtime.clock import utc_now
 from service.store.records import AkismetReport, Erasure, PersonalComment
@@ -33,13 +32,12 @@ class PersonalData:
     async def reveal_email(self, comment_id: int, actor: str) -> tuple[bool, bytes | None]:
         """(comment exists, its encrypted email) and, when there is an email, an audit row "reveal_email"."""
 
-        async def job(conn: aiosqlite.Connection) -> tuple[bool, bytes | None]:
-            async with conn.execute("SELECT email_enc FROM comments WHERE id = ?", (comment_id,)) as cur:
-                row = await cur.fetchone()
+        def job(conn: sqlite3.Connection) -> tuple[bool, bytes | None]:
+            row = conn.execute("SELECT email_enc FROM comments WHERE id = ?", (comment_id,)).fetchone()
             if row is None:
                 return False, None
             if row[0] is not None:
-                await insert_audit(conn, actor, "reveal_email", comment_id, {})
+                insert_audit(conn, actor, "reveal_email", comment_id, {})
             return True, (bytes(row[0]) if row[0] is not None else None)
 
         return await self._db.write(job)
@@ -55,8 +53,6 @@ class PersonalData:
 
     async def reports_by_email_hash(self, email_hash: str) -> list[AkismetReport]:
         """Akismet spam/ham reports that named this author's email (they are personal data too)."""
-        if not await _has_table(self._db.reader, "akismet_reports"):
-            return []
         async with self._db.reader.execute(
             "SELECT site_id, label, author, email_hash, url, content, content_enc, comment_type, created_at"
             " FROM akismet_reports WHERE email_hash = ? ORDER BY id",
@@ -81,41 +77,38 @@ class PersonalData:
         bans on request would let a spammer erase their way back in.
         """
 
-        async def job(conn: aiosqlite.Connection) -> Erasure:
-            async with _secure_delete(conn):
-                cur = await conn.execute(
+        def job(conn: sqlite3.Connection) -> Erasure:
+            with _secure_delete(conn):
+                comments = conn.execute(
                     "UPDATE comments SET author = ?, email_enc = NULL, email_hash = NULL, avatar_hash = NULL,"
                     " url = '', ip = NULL, user_agent = NULL, content_enc = NULL,"
                     " content = COALESCE(?, content), updated_at = ? WHERE email_hash = ?",
                     (ANONYMOUS, remove_content, utc_now(), email_hash),
-                )
-                comments = max(cur.rowcount, 0)
-                reports = 0
-                if await _has_table(conn, "akismet_reports"):
-                    if remove_content is not None:
-                        # A report is a training label, not a published comment: without its text
-                        # it is worth nothing, so it goes entirely.
-                        cur = await conn.execute("DELETE FROM akismet_reports WHERE email_hash = ?", (email_hash,))
-                    else:
-                        cur = await conn.execute(
-                            "UPDATE akismet_reports SET author = ?, email_hash = NULL, url = '', content_enc = NULL"
-                            " WHERE email_hash = ?",
-                            (ANONYMOUS, email_hash),
-                        )
-                    reports = max(cur.rowcount, 0)
-                async with conn.execute("SELECT count(*) FROM banned_authors WHERE email_hash = ?", (email_hash,)) as c:
-                    row = await c.fetchone()
-                bans_kept = int(row[0]) if row else 0
-            erasure = Erasure(comments=comments, reports=reports, bans_kept=bans_kept)
-            await insert_audit(
+                ).rowcount
+                if remove_content is not None:
+                    # A report is a training label, not a published comment: without its text it is
+                    # worth nothing, so it goes entirely.
+                    cur = conn.execute("DELETE FROM akismet_reports WHERE email_hash = ?", (email_hash,))
+                else:
+                    cur = conn.execute(
+                        "UPDATE akismet_reports SET author = ?, email_hash = NULL, url = '', content_enc = NULL"
+                        " WHERE email_hash = ?",
+                        (ANONYMOUS, email_hash),
+                    )
+                reports = cur.rowcount
+                (bans_kept,) = conn.execute(
+                    "SELECT count(*) FROM banned_authors WHERE email_hash = ?", (email_hash,)
+                ).fetchone()
+            erasure = Erasure(comments=max(comments, 0), reports=max(reports, 0), bans_kept=int(bans_kept))
+            insert_audit(
                 conn,
                 actor,
                 "privacy_erase",
                 None,
                 {
-                    "comments": comments,
-                    "reports": reports,
-                    "bans_kept": bans_kept,
+                    "comments": erasure.comments,
+                    "reports": erasure.reports,
+                    "bans_kept": erasure.bans_kept,
                     "content_removed": remove_content is not None,
                 },
             )
@@ -134,16 +127,16 @@ class PersonalData:
         is recorded in the audit trail, so a daily run does not fill it with zeros.
         """
 
-        async def job(conn: aiosqlite.Connection) -> int:
-            async with _secure_delete(conn):
-                cur = await conn.execute(
+        def job(conn: sqlite3.Connection) -> int:
+            with _secure_delete(conn):
+                cur = conn.execute(
                     "UPDATE comments SET ip = NULL, user_agent = NULL"
                     " WHERE created_at < ? AND (ip IS NOT NULL OR user_agent IS NOT NULL)",
                     (created_before,),
                 )
             purged = max(cur.rowcount, 0)
             if purged:
-                await insert_audit(
+                insert_audit(
                     conn, actor, "retention_purge", None, {"comments": purged, "created_before": created_before}
                 )
             return purged
@@ -166,19 +159,12 @@ class PersonalData:
             log.warning("write-ahead log checkpoint was blocked by a reader; erased pages remain in the log for now")
 
 
-@contextlib.asynccontextmanager
-async def _secure_delete(conn: aiosqlite.Connection) -> AsyncIterator[None]:
+@contextlib.contextmanager
+def _secure_delete(conn: sqlite3.Connection) -> Iterator[None]:
     """Zeroes freed space while the block runs (SQLite otherwise leaves old values in free space)."""
-    async with conn.execute("PRAGMA secure_delete") as cur:
-        row = await cur.fetchone()
-    previous = int(row[0]) if row else 0
-    await conn.execute("PRAGMA secure_delete = ON")
+    (previous,) = conn.execute("PRAGMA secure_delete").fetchone()
+    conn.execute("PRAGMA secure_delete = ON")
     try:
         yield
     finally:
-        await conn.execute(f"PRAGMA secure_delete = {previous}")
-
-
-async def _has_table(conn: aiosqlite.Connection, name: str) -> bool:
-    async with conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)) as cur:
-        return await cur.fetchone() is not None
+        conn.execute(f"PRAGMA secure_delete = {int(previous)}")

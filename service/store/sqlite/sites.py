@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import functools
 import json
+import sqlite3
 from typing import Any
-
-import aiosqlite
 
 from service.runtime.clock import utc_now
 from service.store.records import DEFAULT_SITE_SETTINGS, Site, SiteSettings, site_key_hash
 from service.store.sqlite.engine import Database
 
 
-async def ensure_default_site(conn: aiosqlite.Connection) -> None:
+def ensure_default_site(conn: sqlite3.Connection) -> None:
     """Makes the keyless default site unless the file has one."""
-    async with conn.execute("SELECT 1 FROM sites WHERE is_default = 1") as cur:
-        if await cur.fetchone():
-            return
-    await conn.execute(
+    if conn.execute("SELECT 1 FROM sites WHERE is_default = 1").fetchone():
+        return
+    conn.execute(
         "INSERT INTO sites (name, url, key_hash, is_default, settings, created_at) VALUES (?, ?, NULL, 1, ?, ?)",
         ("default", "http://127.0.0.1:8000/", json.dumps(DEFAULT_SITE_SETTINGS.to_json()), utc_now()),
     )
@@ -42,21 +40,16 @@ class Sites:
         return await self._one_site("SELECT * FROM sites WHERE name = ? ORDER BY id LIMIT 1", (name,))
 
     async def _one_site(self, sql: str, params: tuple[Any, ...]) -> Site | None:
-        # Every comment names its site, and within one read snapshot the answer cannot change.
-        memo = self._db.snapshot_memo
-        if self._db.snapshot_open and (sql, params) in memo:
-            return memo[(sql, params)]  # type: ignore[no-any-return]
-        rows = self._db.lookup_rows(sql, params)  # opens the snapshot the answer is kept for
-        site = memo[(sql, params)] = _site(rows[0]) if rows else None
-        return site
+        rows = await self._db.lookup(sql, params)  # every comment names its site: a point look-up
+        return _site(rows[0]) if rows else None
 
     async def list_sites(self) -> list[Site]:
         async with self._db.reader.execute("SELECT * FROM sites ORDER BY id") as cur:
             return [_site(row) for row in await cur.fetchall()]
 
     async def add_site(self, name: str, url: str, key: str, settings: SiteSettings) -> int:
-        async def job(conn: aiosqlite.Connection) -> int:
-            cur = await conn.execute(
+        def job(conn: sqlite3.Connection) -> int:
+            cur = conn.execute(
                 "INSERT INTO sites (name, url, key_hash, is_default, settings, created_at) VALUES (?, ?, ?, 0, ?, ?)",
                 (name, url, site_key_hash(key), json.dumps(settings.to_json()), utc_now()),
             )
@@ -69,12 +62,12 @@ class Sites:
     ) -> None:
         """Saves a site's settings (and a new URL or key when given)."""
 
-        async def job(conn: aiosqlite.Connection) -> None:
-            await conn.execute("UPDATE sites SET settings = ? WHERE id = ?", (json.dumps(settings.to_json()), site_id))
+        def job(conn: sqlite3.Connection) -> None:
+            conn.execute("UPDATE sites SET settings = ? WHERE id = ?", (json.dumps(settings.to_json()), site_id))
             if url is not None:
-                await conn.execute("UPDATE sites SET url = ? WHERE id = ?", (url, site_id))
+                conn.execute("UPDATE sites SET url = ? WHERE id = ?", (url, site_id))
             if key is not None:
-                await conn.execute("UPDATE sites SET key_hash = ? WHERE id = ?", (site_key_hash(key), site_id))
+                conn.execute("UPDATE sites SET key_hash = ? WHERE id = ?", (site_key_hash(key), site_id))
 
         await self._db.write(job)
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-import aiosqlite
-
 from service.runtime.clock import utc_now
 from service.store.records import ApiToken
 from service.store.sqlite.audit import insert_audit
@@ -22,9 +20,9 @@ class Tokens:
     async def add_token(self, name: str, role: str, token_hash: str, actor: str) -> int:
         """Stores a new token (its hash only) and records who made it."""
 
-        async def job(conn: aiosqlite.Connection) -> int:
+        def job(conn: sqlite3.Connection) -> int:
             try:
-                cur = await conn.execute(
+                cur = conn.execute(
                     "INSERT INTO api_tokens (name, role, token_hash, created_at) VALUES (?, ?, ?, ?)",
                     (name, role, token_hash, utc_now()),
                 )
@@ -32,7 +30,7 @@ class Tokens:
                 message = f"--name: a live token is already called {name!r}; revoke it or pick another name"
                 raise ValueError(message) from None
             token_id = int(cur.lastrowid or 0)
-            await insert_audit(conn, actor, "token_create", None, {"token_id": token_id, "name": name, "role": role})
+            insert_audit(conn, actor, "token_create", None, {"token_id": token_id, "name": name, "role": role})
             return token_id
 
         return await self._db.write(job)
@@ -55,15 +53,14 @@ class Tokens:
     async def revoke_token(self, name: str | None, token_id: int | None, actor: str) -> int:
         """Revokes the live token with this name or id; returns how many were revoked (0 or 1)."""
 
-        async def job(conn: aiosqlite.Connection) -> int:
+        def job(conn: sqlite3.Connection) -> int:
             key, value = ("name", name) if name is not None else ("id", token_id)
-            async with conn.execute(
+            rows = conn.execute(
                 f"SELECT id, name FROM api_tokens WHERE {key} = ? AND revoked_at IS NULL", (value,)
-            ) as cur:
-                rows = list(await cur.fetchall())
+            ).fetchall()
             for row in rows:
-                await conn.execute("UPDATE api_tokens SET revoked_at = ? WHERE id = ?", (utc_now(), row[0]))
-                await insert_audit(conn, actor, "token_revoke", None, {"token_id": row[0], "name": row[1]})
+                conn.execute("UPDATE api_tokens SET revoked_at = ? WHERE id = ?", (utc_now(), row[0]))
+                insert_audit(conn, actor, "token_revoke", None, {"token_id": row[0], "name": row[1]})
             return len(rows)
 
         return await self._db.write(job)
