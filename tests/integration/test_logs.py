@@ -154,11 +154,13 @@ def test_lines_kept_for_a_loop_that_closed_are_written_by_the_next_loop() -> Non
     handler.setFormatter(logging.Formatter("%(message)s"))
     record = logging.LogRecord("tests", logging.INFO, __file__, 0, "%s", ("first",), None)
     abandoned = asyncio.new_event_loop()
-    asyncio._set_running_loop(abandoned)  # a line logged in a turn that never ends...
-    try:
+
+    def log_in_the_last_turn() -> None:  # a line logged in a turn that never ends...
         handler.handle(record)
-    finally:
-        asyncio._set_running_loop(None)
+        abandoned.stop()  # (the write is due at the next turn, which does not come)
+
+    abandoned.call_soon(log_in_the_last_turn)
+    abandoned.run_forever()
     abandoned.close()  # ...its write callback dropped
     assert stream.getvalue() == ""
 
