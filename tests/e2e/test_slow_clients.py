@@ -1,7 +1,8 @@
 """Slow and abusive clients against a real server whose open-file limit is 256 (soft and hard, set
 before it starts): 300 connections trickling request headers must not stop a normal request from
 being answered in a few seconds, the head deadline closes a trickling connection, and the log stays
-a few dozen lines (asyncio's traceback per failed accept is held back to one line per interval)."""
+a few dozen lines (asyncio's traceback per failed accept is held back to one line per interval).
+A body that stops coming is cut off by the body deadline."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from helpers import free_port
 OPEN_FILES = 256
 SLOW_CONNECTIONS = 300
 HEADER_TIMEOUT = 3.0
+BODY_TIMEOUT = 3.0
 FIELDS = {"comment_post_ID": "p", "comment": "A fine article.", "author": "Reader", "email": "reader@example.net"}
 
 
@@ -31,6 +33,7 @@ def start_limited_server(folder: Path, log: Path) -> tuple[str, subprocess.Popen
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("COMMENTS_")}
     env["COMMENTS_HEADER_TIMEOUT"] = str(HEADER_TIMEOUT)
+    env["COMMENTS_BODY_TIMEOUT"] = str(BODY_TIMEOUT)
     proc = subprocess.Popen(
         [sys.executable, "-m", "service", "serve", "--port", str(port), "--db", str(folder / "comments.db")],
         cwd=folder,
@@ -107,6 +110,15 @@ def test_a_crowd_of_slow_connections_does_not_keep_others_out(tmp_path: Path) ->
         (lone,) = open_trickling(port, 1)
         sockets = [lone]
         assert closed_by_server(lone, within=HEADER_TIMEOUT + 3)
+
+        # A body that stops coming: the application sees a disconnect once the body deadline passes.
+        stalled = socket.create_connection(("127.0.0.1", port), timeout=5)
+        sockets.append(stalled)
+        stalled.sendall(
+            b"POST /comments HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 500\r\n\r\n{\"comment\": \"a body that"
+        )
+        assert closed_by_server(stalled, within=BODY_TIMEOUT + 3)
         assert httpx.get(base + "/healthz", timeout=5).status_code == 200
     finally:
         for s in sockets:
