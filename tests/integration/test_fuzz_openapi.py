@@ -35,6 +35,20 @@ MIN_REQUESTS = 10_000
 MODES = (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE)
 
 
+# Values of every JSON type, for the fields schemathesis fills with the type the document names.
+ODD_VALUES = [None, True, 0, -1, 2**64, 1.5, 1e308, "", "x" * 300, [], [1], ["approve"], {}, {"a": 1}, [[[]]]]
+
+
+def confuse_types(body: Any, pick: random.Random) -> None:
+    """Gives one field of a JSON body (or of an object in one of its lists) a value of another JSON
+    type: the document says what a field is, and a handler must check it before use."""
+    targets = [body] + [item for value in body.values() if isinstance(value, list) for item in value]
+    targets = [t for t in targets if isinstance(t, dict) and t]
+    if targets:
+        target = pick.choice(targets)
+        target[pick.choice(list(target))] = pick.choice(ODD_VALUES)
+
+
 class TraceCatcher(logging.Handler):
     """Keeps every log record that carries a stack trace, from any logger."""
 
@@ -98,6 +112,8 @@ def test_no_request_built_from_the_openapi_document_gets_a_5xx_or_a_stack_trace(
             case.path_parameters["comment_id"] = pick.choice(credentials["ids"])  # type: ignore[index]
         if isinstance(case.body, dict) and "csrf" in case.body and pick.random() < 0.7:
             case.body["csrf"] = credentials["csrf"]
+        if isinstance(case.body, dict) and case.media_type == "application/json" and pick.random() < 0.5:
+            confuse_types(case.body, pick)
         try:
             response = case.call(headers=headers, cookies={SESSION_COOKIE: credentials["session"]})
         except Exception as exc:  # the app raised through the in-process client: a 500 in a server
@@ -145,4 +161,3 @@ def test_the_trace_catcher_sees_a_logged_stack_trace(trace_catcher: TraceCatcher
         logging.getLogger("service.app").exception("unhandled")
     logging.getLogger("service.access").info("GET /healthz 200")
     assert trace_catcher.traced == ["service.app: unhandled"]
-
