@@ -228,6 +228,6 @@ def _position_map(text: str, probe: str) -> Callable[[int], int]:
     """Maps a position in `probe` to the position of the same character in `text`."""
     if len(probe) == len(text):
         return lambda position: position
-    # The k-th dropped character (k from 0) sat before the probe's character at (its index - k).
+    # The k-th dropped character (k from 0) stands before the probe's character at (its index - k).
     dropped_before = [m.start() - k for k, m in enumerate(_INVISIBLE_RE.finditer(text))]
     return lambda position: position + bisect_right(dropped_before, position)

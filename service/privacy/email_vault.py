@@ -1,7 +1,7 @@
 """Email privacy: "Your email address will not be published."
 
-The address is encrypted at rest (AES-256-GCM from `cryptography`; older rows hold Fernet tokens,
-which stay readable), found only through a keyed hash (HMAC-SHA256), and the public avatar comes
+The address is encrypted at rest (AES-256-GCM from `cryptography`; Fernet tokens in a column are
+read too), found only through a keyed hash (HMAC-SHA256), and the public avatar comes
 from a second keyed hash so it cannot be reversed or matched against the look-up hash.
 Contact details typed into a comment's text are masked by `service.privacy.contacts`.
 """
@@ -26,7 +26,7 @@ from service.runtime.random_pool import random_pool
 KEY_FILE_NAME = "secret.key"
 # What starts an AES-GCM token: `AESGCM_PREFIX + nonce + ciphertext and tag`. A Fernet token is
 # base64url text (it starts with "gAAAA"), so it can never start with this byte: both kinds can be
-# told apart in one column, and rows written before AES-GCM stay readable.
+# told apart in one column and both are read.
 AESGCM_PREFIX = b"\x01"
 NONCE_BYTES = 12
 
@@ -92,10 +92,10 @@ def normalize_email(address: str) -> str:
 class EmailVault:
     """Encrypts, decrypts, hashes and masks commenters' email addresses.
 
-    New tokens are AES-256-GCM (authenticated, like Fernet) in one call into `cryptography`'s Rust
+    Tokens are written as AES-256-GCM (authenticated, like Fernet) in one call into `cryptography`'s Rust
     core: a tenth of Fernet's cost, which builds a CBC cipher, an HMAC and base64 text for every
     comment. The nonce is random (96 bits); one key stays far below the 2^32 encryptions at which
-    random GCM nonces would risk a repeat. Fernet tokens written earlier still decrypt.
+    random GCM nonces would risk a repeat. Fernet tokens decrypt too.
     """
 
     def __init__(self, master_key: bytes) -> None:
