@@ -20,9 +20,10 @@ from typing import Any
 # 32 leaves room for clients' extra fields and stays far below Python's recursion limit.
 MAX_DEPTH = 32
 
-# A JSON string, escapes included. Possessive quantifiers never backtrack, so an unclosed string
-# costs one pass over the rest of the body, however it is built.
-_STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+"', re.DOTALL)
+# A JSON string, escapes included; an unclosed one runs to the end of the body (which is then no JSON
+# the decoder accepts). Possessive quantifiers never backtrack, and as no match fails after reading
+# on, no two attempts read the same bytes: one pass over the body, however it is built.
+_STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+(?:"|\\?\Z)', re.DOTALL)
 _OPENERS = (b"[", b"{")
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 
