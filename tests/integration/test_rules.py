@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from helpers import comment_fields, set_default_site
 from starlette.testclient import TestClient
 
 from service.intake.links import count_links
 from service.intake.rules import apply_rules, is_trusted
-from service.intake.validation import CommentDraft
+from service.intake.validation import MAX_COMMENT_BYTES, CommentDraft
 from service.privacy.contacts import mask_contacts
+from service.privacy.email_vault import EmailVault, load_or_create_master_key
+from service.settings import Settings
 from service.sites.settings import SiteSettings
 from service.store.records import AuthorHistory
 
@@ -82,3 +86,38 @@ def test_disallowed_key_refuses_over_http(client: TestClient) -> None:
     set_default_site(client, disallowed_keys=("casino",))
     body = client.post("/comments", json=comment_fields("Nice. Try my Casino bonus.")).json()
     assert body["status"] == "spam" and "disallowed_key" in body["reasons"]
+
+
+def test_disguised_contact_details_are_held_masked_and_kept_encrypted_over_http(
+    client: TestClient, settings: Settings
+) -> None:
+    disguises = [
+        "jane\u200b@example.org",
+        "jane＠example．org",
+        "jane @ example.org",
+        "jane at example dot org",
+        "jane [at] example [dot] org",
+        "jane(at)example(dot)org",
+    ]
+    for n, address in enumerate(disguises):
+        text = f"Question {n}: write to {address} or call 415\u200b555\u20130142, thanks."
+        scored = client.post("/score", json=comment_fields(text, email=f"reader{n}@example.net")).json()
+        assert {"email_in_text", "phone_in_text"} <= set(scored["reasons"]), (address, scored)
+        assert client.post("/comments", json=comment_fields(text, email=f"reader{n}@example.net")).status_code == 201
+    db = sqlite3.connect(settings.data_dir / "comments.db")
+    rows = db.execute("SELECT content, content_enc FROM comments ORDER BY id").fetchall()
+    vault = EmailVault(load_or_create_master_key(settings.secret_key, settings.data_dir))
+    assert len(rows) == len(disguises)
+    for (content, content_enc), address in zip(rows, disguises, strict=True):
+        assert "example" not in content and "555" not in content, content
+        assert content.endswith("write to [email hidden] or call [phone hidden], thanks."), content
+        assert address in (vault.decrypt_text(content_enc) or "")  # the original text is kept encrypted
+
+
+def test_a_comment_built_to_stall_the_rules_is_answered(client: TestClient) -> None:
+    # `<a href ` repeated with no closing `>` to the size limit: a backtracking link pattern takes
+    # minutes on it. The rules read it in one pass and find no link.
+    text = "<a href " * (MAX_COMMENT_BYTES // len("<a href "))
+    answer = client.post("/score", json=comment_fields(text))
+    assert answer.status_code == 200
+    assert not any(reason.startswith("links") for reason in answer.json()["reasons"])
