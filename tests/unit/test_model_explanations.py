@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from model import SHIPPED_MODEL_DIR, CommentClassifier, CommentInput, load_classifier
-from model.explanations import BatchSignals, SignalWeights, comment_signals
+from model.explanations import FUNCTION_WORDS, UNNAMED_FEATURES, BatchSignals, SignalWeights, comment_signals
 from training.datasets import load_davidson, load_jigsaw, load_youtube
 
 BATCH = 25  # about what the service's batcher gathers at 32 connections
@@ -63,3 +63,17 @@ def test_comments_without_words_are_explained_beside_others(
         scores = classifier.score(items)
         heads = np.array([0 if s.spam >= s.toxicity else 1 for s in scores])
         assert [s.signals for s in scores] == _one_by_one(classifier.signal_weights, heads, items, classifier)
+
+
+def test_signals_read_as_reasons_on_real_comments(
+    classifier: CommentClassifier, real_comments: list[CommentInput]
+) -> None:
+    """No signal names the form of every comment, a bare link count, a URL piece or a run of function words."""
+    named = [signal for s in classifier.score(real_comments[:600]) for signal in s.signals]
+    assert named
+    assert not UNNAMED_FEATURES & set(named)
+    for signal in named:
+        if signal.startswith("token:"):
+            words = signal.removeprefix("token:").split()
+            assert not any(w in FUNCTION_WORDS for w in words), signal
+            assert not {"www", "com", "http", "https"} & set(words), signal

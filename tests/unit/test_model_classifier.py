@@ -82,7 +82,7 @@ def test_deployed_thresholds_route_the_reference_comments(classifier: CommentCla
 
 def test_signals_name_spam_features(classifier: CommentClassifier) -> None:
     (spam,) = classifier.score([PILL_SPAM])
-    assert {"link_count", "distinct_domains", "phone_number", "commercial_words"} & set(spam.signals)
+    assert {"link_commercial", "link_other", "phone_number", "commercial_words"} & set(spam.signals)
     (insult,) = classifier.score([INSULT])
     assert "token:idiot" in insult.signals
 

@@ -7,7 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from training.datasets import load_davidson, load_jigsaw, load_labeled_file, load_youtube
+from training.datasets import (
+    load_civil_comments,
+    load_davidson,
+    load_instagram,
+    load_jigsaw,
+    load_labeled_file,
+    load_sms,
+    load_stormfront,
+    load_toxic_spans,
+    load_youtube,
+)
 
 
 def test_csv_with_custom_columns(tmp_path: Path) -> None:
@@ -55,3 +65,19 @@ def test_shipped_sets_load_with_groups() -> None:
     davidson = load_davidson()
     assert set(davidson.groups) == {"hate", "offensive", "neither"}
     assert all(davidson.labels["toxicity"][davidson.groups == "neither"] == 0)
+
+
+def test_the_later_sets_load_with_their_documented_counts() -> None:
+    sms, instagram = load_sms(), load_instagram()
+    assert (len(sms), int(sms.labels["spam"].sum())) == (5574, 747)
+    assert (len(instagram), int(instagram.labels["spam"].sum())) == (3586, 1288)
+    civil = load_civil_comments()
+    assert (len(civil), int(civil.labels["toxicity"].sum())) == (3195, 794)
+    assert (civil.labels["threat"][civil.groups == "labeled"] == -1).all()  # only the scored rows are rated
+    stormfront = load_stormfront()
+    assert (len(stormfront), int(stormfront.labels["toxicity"].sum())) == (10703, 1196)
+    spans = load_toxic_spans()
+    assert spans.labels["toxicity"].all() and len(spans) == len({text for text, _, _ in spans.rows})
+    # Offsets point into the text: the first marked post's span reads as words.
+    i = next(k for k, marked in enumerate(spans.extra["spans"]) if marked)
+    assert spans.rows[i][0][spans.extra["spans"][i][0] : spans.extra["spans"][i][-1] + 1].strip()
