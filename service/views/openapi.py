@@ -7,7 +7,7 @@ from importlib.metadata import PackageNotFoundError, version
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from service.http.openapi_document import openapi_document
+from service.views.openapi_document import openapi_document
 
 DISTRIBUTION = "comment-moderation"
 

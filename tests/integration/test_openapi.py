@@ -34,7 +34,7 @@ def test_every_route_is_in_the_document_and_every_documented_route_is_served(cli
     assert document["openapi"].startswith("3.1")
     documented = {(path, method) for path, item in document["paths"].items() for method in item}
     served = served_operations(client)
-    assert served - documented == set(), "routes missing from service/http/openapi_document.py"
+    assert served - documented == set(), "routes missing from service/views/openapi_document.py"
     assert documented - served == set(), "documented routes the app does not serve"
 
 
