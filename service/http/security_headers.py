@@ -4,7 +4,7 @@ Every answer gets `X-Content-Type-Options: nosniff`, so a browser never runs a J
 as a script or page. An HTML page also gets a Content-Security-Policy that allows scripts and
 styles from our own `/static/` files only: a comment that slipped markup past the templates'
 escaping still could not run a script, load one, or be framed by another site (clickjacking a
-moderator's buttons).
+moderator's buttons). An avatar (SVG) gets the same policy.
 """
 
 from __future__ import annotations
@@ -28,9 +28,10 @@ HTML_PAGE: tuple[tuple[bytes, bytes], ...] = (
 
 def security_headers(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
     """The headers to add to an answer whose own headers are `headers` (raw, lower-case names)."""
-    html = False
+    document = False
     for name, value in headers:
         if name == b"content-type":
-            html = value.startswith(b"text/html")
+            # An SVG opened on its own is a document that could hold script, like a page.
+            document = value.startswith((b"text/html", b"image/svg+xml"))
             break
-    return [*EVERY_ANSWER, *HTML_PAGE] if html else list(EVERY_ANSWER)
+    return [*EVERY_ANSWER, *HTML_PAGE] if document else list(EVERY_ANSWER)

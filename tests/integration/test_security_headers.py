@@ -41,6 +41,9 @@ def test_every_page_carries_the_browser_headers(browser: TestClient) -> None:
         assert page.headers["content-type"].startswith("text/html"), page.request.url
         assert_page_headers(page)
     assert pages[4].status_code == 422 and "could not be posted" in pages[4].text
+    avatar = browser.get("/avatars/" + "0" * 32 + ".svg")
+    assert avatar.headers["content-type"] == "image/svg+xml"
+    assert_page_headers(avatar)  # an SVG opened on its own is a document too
 
 
 def test_every_answer_carries_nosniff_and_a_request_id_errors_included(client: TestClient) -> None:
