@@ -20,6 +20,7 @@ import hypothesis
 import hypothesis.errors
 import pytest
 import schemathesis
+import schemathesis.python.asgi
 from helpers import bearer, csrf_of, hold_everything, make_token, post_pending, sign_in
 from hypothesis import HealthCheck, Phase
 from starlette.testclient import TestClient
@@ -123,30 +124,34 @@ def test_no_request_built_from_the_openapi_document_gets_a_5xx_or_a_stack_trace(
         if response.status_code >= 500:
             failures.append(f"{response.status_code} {response.text[:200]}\n{case.as_curl_command()}")
 
-    for result in schema.get_all_operations():
-        operation = result.ok()
-        for mode in MODES:
-            strategy = operation.as_strategy(generation_mode=mode)
+    try:
+        for result in schema.get_all_operations():
+            operation = result.ok()
+            for mode in MODES:
+                strategy = operation.as_strategy(generation_mode=mode)
 
-            @hypothesis.seed(SEED)
-            @hypothesis.settings(
-                max_examples=EXAMPLES,
-                database=None,
-                deadline=None,
-                phases=[Phase.generate],  # no shrinking: every request counts once, the run stays bounded
-                suppress_health_check=list(HealthCheck),
-            )
-            @hypothesis.given(case=strategy)
-            def fuzz(case: schemathesis.Case) -> None:
-                send(case)
+                @hypothesis.seed(SEED)
+                @hypothesis.settings(
+                    max_examples=EXAMPLES,
+                    database=None,
+                    deadline=None,
+                    phases=[Phase.generate],  # no shrinking: every request counts once, the run stays bounded
+                    suppress_health_check=list(HealthCheck),
+                )
+                @hypothesis.given(case=strategy)
+                def fuzz(case: schemathesis.Case) -> None:
+                    send(case)
 
-            before, clock = sent, time.monotonic()
-            try:
-                fuzz()
-            except hypothesis.errors.Unsatisfiable:
-                # Nothing to break: an operation without parameters or body has no negative case.
-                assert mode == schemathesis.GenerationMode.NEGATIVE, operation.label
-            print(f"{operation.label} {mode}: {sent - before} in {time.monotonic() - clock:.1f} s")
+                before, clock = sent, time.monotonic()
+                try:
+                    fuzz()
+                except hypothesis.errors.Unsatisfiable:
+                    # Nothing to break: an operation without parameters or body has no negative case.
+                    assert mode == schemathesis.GenerationMode.NEGATIVE, operation.label
+                print(f"{operation.label} {mode}: {sent - before} in {time.monotonic() - clock:.1f} s")
+    finally:
+        # The in-process client keeps an app's lifespan (store, model watch) running until told.
+        schemathesis.python.asgi.shutdown_lifespans()
     seconds = time.monotonic() - started
     print(f"fuzzed {sent} requests in {seconds:.0f} s")  # the figure docs/security.md quotes (run with -s)
     assert failures == [], "\n\n".join(failures[:10])
