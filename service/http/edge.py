@@ -27,7 +27,7 @@ from service.http.body_limit import BodyTooLarge, limited_receive, route_body_li
 from service.http.cors import SiteOrigins, answers_cross_origin, grant_headers, preflight_response
 from service.http.logs import log_access, request_id_for
 from service.http.metrics import Metrics, route_template
-from service.http.numbers import whole_number
+from service.http.numbers import MAX_DIGITS
 from service.http.security_headers import security_headers
 
 
@@ -73,12 +73,16 @@ class EdgeMiddleware:
             await send(message)
 
         try:
-            limit = route_body_limit(scope["path"], self.max_body_bytes)
-            refusal = _refusal(length_raw, chunked, limit)
-            if refusal is not None:
-                await refusal(scope, receive, send_with_headers)
-                return
-            receive = limited_receive(receive, limit)
+            if length_raw is not None or chunked:
+                limit = route_body_limit(scope["path"], self.max_body_bytes)
+                refusal = _refusal(length_raw, chunked, limit)
+                if refusal is not None:
+                    await refusal(scope, receive, send_with_headers)
+                    return
+                if length_raw is None:
+                    # Chunked: counted as it arrives. A declared length within the limit needs no
+                    # counting: the server reads exactly that many bytes as the body.
+                    receive = limited_receive(receive, limit)
             origin = origin_raw.decode("latin-1") if origin_raw and answers_cross_origin(scope["path"]) else ""
             if origin:
                 allowed = await self.origins.allowed(scope, origin)
@@ -108,11 +112,9 @@ def _refusal(length_raw: bytes | None, chunked: bool, limit: int) -> Response | 
     if chunked and length_raw is not None:
         return _closing(400, "send either Content-Length or Transfer-Encoding, not both")
     if length_raw is not None:
-        text = length_raw.decode("latin-1")
-        if not (text.isascii() and text.isdigit()):
+        if not length_raw.isdigit():  # ASCII digits only, for bytes
             return _closing(400, "Content-Length must be a whole number of bytes")
-        declared = whole_number(text)  # None: more digits than any body we take
-        if declared is None or declared > limit:
+        if len(length_raw) > MAX_DIGITS or int(length_raw) > limit:
             return _closing(413, f"the request body is larger than {limit} bytes")
     return None
 

@@ -26,7 +26,10 @@ HTML_PAGE: tuple[tuple[bytes, bytes], ...] = (
 )
 
 
-def security_headers(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+_FOR_DOCUMENTS = (*EVERY_ANSWER, *HTML_PAGE)
+
+
+def security_headers(headers: list[tuple[bytes, bytes]]) -> tuple[tuple[bytes, bytes], ...]:
     """The headers to add to an answer whose own headers are `headers` (raw, lower-case names)."""
     document = False
     for name, value in headers:
@@ -34,4 +37,4 @@ def security_headers(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, by
             # An SVG opened on its own is a document that could hold script, like a page.
             document = value.startswith((b"text/html", b"image/svg+xml"))
             break
-    return [*EVERY_ANSWER, *HTML_PAGE] if document else list(EVERY_ANSWER)
+    return _FOR_DOCUMENTS if document else EVERY_ANSWER
