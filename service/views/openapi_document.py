@@ -333,7 +333,10 @@ def _akismet(summary: str, answers: list[str], fields: str = "AkismetFields") ->
             },
             "responses": {
                 "200": _text("Akismet's answer (`invalid` with `X-akismet-debug-help` for a bad key).", answers),
-                "413": _text("The body is too large."),
+                "413": {
+                    "description": "The body is too large: JSON when its Content-Length says so, else Akismet's text.",
+                    "content": {JSON: {"schema": _ref("Errors")}, TEXT: {"schema": _STRING}},
+                },
                 "415": _text("Not a form."),
                 "422": _text("The form could not be read."),
             },
