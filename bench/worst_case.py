@@ -43,6 +43,7 @@ sys.path.insert(0, str(ROOT))
 
 MAX_COMMENT_BYTES = 65_525
 BUDGET_MS = 50.0
+MODEL_CHARS = 5_000  # model/features.py: MAX_CHARS
 PROSE = (
     "The council voted 7 to 2 on the budget at the town hall; the mayor said the plan (at last) would pass. "
     "See https://www.example.org/vote or www.example.net, write to jane@example.org or call 212-555-0199. "
@@ -83,7 +84,15 @@ def worst_cases(size: int = MAX_COMMENT_BYTES) -> dict[str, tuple[str, str]]:
         "1. repeated": ("phone", f("1.")),
         "+1 2  repeated": ("phone", f("+1 2 ")),
         "(123)  repeated": ("phone", f("(123) ")),
-        # the classifier's patterns (model/normalize.py, model/patterns.py)
+        # the classifier's patterns (model/normalize.py, model/patterns.py); the classifier reads the
+        # first MODEL_CHARS characters, so its worst cases fill those, then prose fills the rest
+        "a-run @ a-run, model prefix": (
+            "model",
+            f(PROSE, prefix="a" * (MODEL_CHARS // 2) + "@" + "a" * (MODEL_CHARS // 2)),
+        ),
+        "@ a. run, model prefix": ("model", f(PROSE, prefix="@" + "a." * (MODEL_CHARS // 2))),
+        "a1 run then @, model prefix": ("model", f(PROSE, prefix="a1" * (MODEL_CHARS // 2 - 1) + " @")),
+        "a. run then @, model prefix": ("model", f(PROSE, prefix="a." * (MODEL_CHARS // 2 - 1) + " @")),
         "a! repeated, _ at end": ("model", f("a!", suffix="_")),
         "a. repeated, _ at end": ("model", f("a.", suffix="_")),
         "a1 repeated": ("model", f("a1")),
@@ -247,15 +256,16 @@ def http_part(texts: dict[str, str], rounds: int, per_phase: int) -> dict:
             cpu_ms: dict[str, list[float]] = {"worst": [], "plain": []}
             statuses: dict[str, dict[int, int]] = {"worst": {}, "plain": {}}
             serial = 0
-            worst_list = list(texts.values())
+            worst_list = list(texts.items())
+            by_case: dict[str, list[float]] = {name: [] for name in texts}
             with httpx.Client(base_url=base, timeout=600) as client:
                 for round_ in range(rounds):
                     for kind in ("worst", "plain"):
                         print(f"[http round {round_ + 1}/{rounds}] {kind}", file=sys.stderr, flush=True)
-                        batch = worst_list if kind == "worst" else [plain] * max(per_phase, len(worst_list))
+                        batch = worst_list if kind == "worst" else [("plain", plain)] * max(per_phase, len(worst_list))
                         start = time.monotonic()
                         cpu_before = process_cpu_ms(server.pid)
-                        for text in batch:
+                        for name, text in batch:
                             serial += 1
                             # Every comment its own: the duplicate rule would answer before the rules run.
                             fields = {
@@ -267,6 +277,8 @@ def http_part(texts: dict[str, str], rounds: int, per_phase: int) -> dict:
                             sent = time.monotonic()
                             answer = client.post("/comments", data=fields, headers={"Accept": "application/json"})
                             post_ms[kind].append((time.monotonic() - sent) * 1000)
+                            if kind == "worst":
+                                by_case[name].append(post_ms[kind][-1])
                             statuses[kind][answer.status_code] = statuses[kind].get(answer.status_code, 0) + 1
                         cpu_ms[kind].append((process_cpu_ms(server.pid) - cpu_before) / len(batch))
                         phases.append((kind, start, time.monotonic()))
@@ -295,6 +307,8 @@ def http_part(texts: dict[str, str], rounds: int, per_phase: int) -> dict:
             "healthz_max_ms": round(max(health[kind], default=float("nan")), 2),
         }
     result["healthz_failures"] = probe.failures
+    slowest = sorted(by_case.items(), key=lambda item: -statistics.median(item[1]))[:3]
+    result["slowest_worst_cases_median_ms"] = {name: round(statistics.median(ms), 1) for name, ms in slowest}
     return result
 
 
@@ -349,6 +363,7 @@ def main() -> None:
                 f"{h['server_cpu_ms_per_comment']:7.1f}  {h['healthz_p50_ms']} / {h['healthz_p99_ms']} / "
                 f"{h['healthz_max_ms']}  statuses {h['statuses']}"
             )
+        print("slowest worst cases, median ms:", summary["http"]["slowest_worst_cases_median_ms"])
     print(json.dumps(summary))
 
 
