@@ -43,6 +43,12 @@ class CommentInput:
     text: str  # the raw comment text as the commenter typed it
     author: str = ""  # name field
     url: str = ""  # website field
+    # The post the comment is under, as WordPress and Akismet send it (comment_post_title, permalink,
+    # comment_context). Accepted and carried, not scored: measured on YouTube leave-one-video-out,
+    # "shares no word with the post's title" lowered the mean ROC AUC (docs/model.md).
+    post_title: str = ""
+    permalink: str = ""
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

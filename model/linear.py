@@ -32,18 +32,23 @@ class NBLogisticRegression(ClassifierMixin, BaseEstimator):
     not presence-like) enter as they are.
     """
 
-    def __init__(self, C: float = 30.0, alpha: float = 0.5, n_unscaled: int = 0, beta: float = 1.0) -> None:
+    def __init__(
+        self, C: float = 30.0, alpha: float = 0.5, n_unscaled: int = 0, beta: float = 1.0, dual: bool = False
+    ) -> None:
         self.C = C
         self.alpha = alpha
         self.n_unscaled = n_unscaled
         self.beta = beta
+        self.dual = dual
 
     def fit(self, X, y, sample_weight: np.ndarray | None = None) -> NBLogisticRegression:
         X = sp.csr_matrix(X)
         y = np.asarray(y).astype(int)
         w = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
         self.scale_ = self.log_count_ratio(X, y, w)
-        model = LogisticRegression(C=self.C, solver="liblinear")
+        # ``dual``: on many long rows at a moderate C (the toxicity head) liblinear's dual problem
+        # solves ~3x faster to the same fit; at a high C it converges slowly, so the primal stays the default.
+        model = LogisticRegression(C=self.C, solver="liblinear", dual=self.dual, max_iter=1000 if self.dual else 100)
         model.fit(X @ sp.diags(self.scale_), y, sample_weight=sample_weight)
         coef = model.coef_.copy()
         if self.beta != 1.0:

@@ -1,20 +1,21 @@
-"""The held-out evaluation report: markdown + PNG plots + a JSON of every figure.
+"""The cross-source evaluation report: markdown, a JSON of every figure and one trade-off plot per head.
 
-Every number comes from rows the scoring model never trained on, calibration and threshold
-choice included: thresholds are picked from the training side's own out-of-fold scores, then
-applied unchanged to the held-out side.
+Every figure comes from comments the scoring model never trained on. Each head is fitted as
+training fits it, with one fold per source (per YouTube video for spam): a source's comments
+are scored by the fold model that left that source out. Sets no head trains on (Jigsaw test;
+for spam also Civil Comments and Davidson's "neither" tweets) are scored by the head itself.
 
-* YouTube leave-one-video-out (5 folds), with and without the extra Jigsaw non-spam rows.
-* Spam false alarms on sources with no spam at all (Davidson tweets, Jigsaw test comments).
-* Jigsaw ``kaggle_test_labeled`` (never trained on): toxicity and the five attributes.
-* Cross-source toxicity: train Jigsaw -> test Davidson, and train Davidson -> test Jigsaw.
+Beside each of our figures, a plain TF-IDF + logistic regression trained on the same rows with the
+same weights, left-out source for left-out source. Decision-level figures are given twice: at the
+shipped thresholds (chosen by the workload rule from every source's out-of-source scores, the
+evaluated one included), and at thresholds chosen by the same rule *without* the evaluated source,
+which is what a source nobody has seen gets.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-from dataclasses import replace
+import time
 from pathlib import Path
 
 import matplotlib
@@ -22,265 +23,183 @@ import matplotlib
 matplotlib.use("Agg")  # no display: plots are files
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-import scipy.sparse as sp  # noqa: E402
-from sklearn.metrics import precision_recall_curve, roc_curve  # noqa: E402
+from joblib import Parallel, delayed  # noqa: E402
+from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
+from sklearn.linear_model import LogisticRegression  # noqa: E402
+from sklearn.metrics import roc_auc_score  # noqa: E402
 
-from model.classifier import ATTRIBUTES, SHIPPED_MODEL_DIR, CommentInput, load_classifier  # noqa: E402
+from model.classifier import SHIPPED_MODEL_DIR, CommentInput, load_classifier  # noqa: E402
 from model.features import make_feature_pipeline  # noqa: E402
-from training.evaluate import binary_metrics, choose_thresholds  # noqa: E402
 from training.progress import Progress  # noqa: E402
+from training.thresholds import WORKLOAD_RULE, decision_shares, workload_thresholds  # noqa: E402
 from training.train import (  # noqa: E402
-    HeadData,
-    PlattCalibratedClassifier,
-    Sources,
+    HeadFit,
     TrainConfig,
-    davidson_ham_rows,
-    featurize,
     featurize_sources,
-    fit_head,
-    ham_author_names,
+    fit_spam,
+    fit_toxicity,
     load_sources,
-    named_rows,
-    spam_data,
-    toxicity_data,
+    source_metrics,
+    spam_clean_sets,
 )
 
+# What each head must reach on every left-out source (issue 18): ROC AUC by source, and the workload.
+AUC_TARGETS: dict[str, dict[str, float]] = {
+    "spam": {"youtube:": 0.98, "sms": 0.93, "instagram": 0.90},
+    "toxicity": {"civil_comments": 0.90, "stormfront": 0.85, "jigsaw_test": 0.97, "davidson": 0.88},
+}
 EXAMPLES = {
-    "thoughtful": CommentInput(
-        "Thanks for the clear write-up of the vote. The French ambassador's quote says it all.", "Marie"
+    "citing_reuters": CommentInput(
+        "Reuters has a fuller account of the vote: https://www.reuters.com/world/us/senate-vote-2024-01-18/ "
+        "worth reading before judging the amendment.",
+        "Marie",
     ),
     "insulting": CommentInput("You are a complete idiot if you believe a word of this, honestly.", "Bob"),
     "pill_spam": CommentInput(
-        "BEST CHEAP PILLS!!! Buy now http://cheap-pills.example/buy http://cheap-pills.example/deal "
-        "http://casino-win.example http://loans-fast.example call 1-888-555-0199 now!!!",
+        "Great tutorial! Buy cheap pills at http://cheap-pills-online.xyz/buy or call 1-888-555-0199 now!!!",
         "Cheap Pills Online",
     ),
 }
 
 
-def _thresholds_from(head: PlattCalibratedClassifier, y: np.ndarray, rows: np.ndarray) -> dict:
-    held_out = head.calibrate(head.oof_decision_)
-    rows = rows if rows.any() else np.ones(len(y), dtype=bool)
-    return choose_thresholds(y[rows], held_out[rows])
+def baseline_model() -> tuple[TfidfVectorizer, LogisticRegression]:
+    """The plain comparison: word uni- and bigram TF-IDF and logistic regression, nothing else."""
+    return TfidfVectorizer(sublinear_tf=True, min_df=2, ngram_range=(1, 2)), LogisticRegression(max_iter=1000)
 
 
-def _fit_spam(data: HeadData, config: TrainConfig) -> tuple[PlattCalibratedClassifier, dict]:
-    """The spam head as training fits it, with the thresholds its own held-out folds give."""
-    head = fit_head(
-        data.X,
-        data.y,
-        alpha=None,
-        config=config,
-        groups=data.groups,
-        weights=data.weights,
-        calibration_rows=data.threshold_rows,
+def _baseline_auc(
+    texts: list[str], y: np.ndarray, weights: np.ndarray, test_texts: list[str], test_y: np.ndarray
+) -> float | None:
+    vectorizer, classifier = baseline_model()
+    classifier.fit(vectorizer.fit_transform(texts), y, sample_weight=weights)
+    return round(float(roc_auc_score(test_y, classifier.decision_function(vectorizer.transform(test_texts)))), 4)
+
+
+def baseline_aucs(fit: HeadFit, extra_sets: dict[str, list[str]], n_jobs: int) -> dict[str, float | None]:
+    """The plain TF-IDF model's ROC AUC on each source, trained on the rows our fold model had."""
+    data = fit.data
+    jobs, names = [], []
+    for name, (y, _) in fit.held_out.items():
+        if name in extra_sets:  # never trained on: the plain model trains on every row
+            train = np.ones(len(data.y), dtype=bool)
+            texts = extra_sets[name]
+        else:
+            unit = name.removeprefix("youtube:")
+            rows = data.threshold_rows & (
+                (data.groups == unit) if name.startswith("youtube:") else (data.sources == name)
+            )
+            group = data.groups[rows][0]
+            train = data.groups != group
+            texts = [data.texts[i] for i in np.flatnonzero(rows).tolist()]
+        if len(np.unique(y)) < 2:
+            continue  # no ranking to compare on a set without bad comments
+        names.append(name)
+        train_texts = [data.texts[i] for i in np.flatnonzero(train).tolist()]
+        jobs.append(delayed(_baseline_auc)(train_texts, data.y[train], data.weights[train], texts, y))
+    return dict(zip(names, Parallel(n_jobs=n_jobs, prefer="processes")(jobs), strict=True))
+
+
+def nested_shares(fit: HeadFit, config: TrainConfig) -> dict[str, dict]:
+    """Per source: the thresholds the workload rule picks without that source, and what they do to it."""
+    out = {}
+    for name, (y, scores) in fit.held_out.items():
+        others = {k: v for k, v in fit.held_out.items() if k != name and not k.startswith("youtube:")}
+        if name.startswith("youtube:"):
+            # The other videos are the same site: leaving one video out alone would not hide YouTube.
+            others = {k: v for k, v in fit.held_out.items() if not k.startswith("youtube:")}
+        chosen = workload_thresholds(others, config.max_held, config.max_refused, config.min_band)
+        out[name] = {
+            "approve_below": chosen["approve_below"],
+            "refuse_above": chosen["refuse_above"],
+            **decision_shares(y, scores, chosen["approve_below"], chosen["refuse_above"]),
+        }
+    return out
+
+
+def plot_tradeoff(head: str, fit: HeadFit, out: Path) -> str:
+    """Per left-out source: bad comments caught against clean comments not approved as
+    ``approve_below`` moves (left), and the share of clean comments above each threshold (right)."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 4.8))
+    grid = np.linspace(0.0, 1.0, 401)
+    approve, refuse = fit.thresholds["approve_below"], fit.thresholds["refuse_above"]
+    for name, (y, scores) in fit.held_out.items():
+        clean, bad = scores[y == 0], scores[y == 1]
+        if len(clean) and len(bad):
+            x = [(clean >= t).mean() for t in grid]
+            left.plot(x, [(bad >= t).mean() for t in grid], label=name)
+            left.plot([(clean >= approve).mean()], [(bad >= approve).mean()], "ko", markersize=4)
+        if len(clean):
+            right.plot(grid, [(clean >= t).mean() for t in grid], label=name)
+    left.axvline(0.10, color="grey", linestyle=":")
+    left.axhline(0.80, color="grey", linestyle=":")
+    left.set(
+        xscale="log",
+        xlim=(1e-3, 1),
+        ylim=(0, 1.02),
+        xlabel="clean comments held or refused (log)",
+        ylabel="bad comments caught",
+        title="Trade-off per left-out source (dot: shipped approve_below)",
     )
-    return head, _thresholds_from(head, data.y, data.threshold_rows)
-
-
-def _plot(name: str, y: np.ndarray, scores: np.ndarray, out: Path, thresholds: dict | None) -> str:
-    """ROC, precision-recall and score histograms of one evaluation; returns the file name."""
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
-    if len(np.unique(y)) == 2:
-        fpr, tpr, _ = roc_curve(y, scores)
-        axes[0].plot(fpr, tpr)
-        axes[0].plot([0, 1], [0, 1], "--", color="grey")
-        precision, recall, _ = precision_recall_curve(y, scores)
-        axes[1].plot(recall, precision)
-    axes[0].set(title="ROC", xlabel="false positive rate", ylabel="true positive rate")
-    axes[1].set(title="Precision-recall", xlabel="recall", ylabel="precision")
-    bins = np.linspace(0, 1, 41)
-    axes[2].hist(scores[y == 0], bins=bins, alpha=0.6, label="negative", color="tab:blue")
-    axes[2].hist(scores[y == 1], bins=bins, alpha=0.6, label="positive", color="tab:red")
-    for key, style in (("approve_below", ":"), ("refuse_above", "--")):
-        if thresholds and key in thresholds:
-            axes[2].axvline(thresholds[key], linestyle=style, color="black", label=key)
-    axes[2].set(title="Scores", xlabel="calibrated probability", ylabel="comments", yscale="log")
-    axes[2].legend()
-    fig.suptitle(name)
+    left.legend(fontsize=7, loc="lower right")
+    right.axvline(approve, color="black", linestyle=":", label=f"approve_below {approve}")
+    right.axvline(refuse, color="black", linestyle="--", label=f"refuse_above {refuse}")
+    right.axhline(0.10, color="grey", linestyle=":")
+    right.axhline(0.01, color="grey", linestyle=":")
+    right.set(
+        yscale="log",
+        ylim=(1e-4, 1),
+        xlabel="threshold (calibrated score)",
+        ylabel="clean comments at or above it (log)",
+        title="The workload rule: every source under 10% / 1%",
+    )
+    right.legend(fontsize=7, loc="lower left")
+    fig.suptitle(f"{head}: scores on sources the scoring model never saw")
     fig.tight_layout()
-    stem = name.replace(" ", "_").replace("/", "-").replace(">", "to")
-    if len(stem) > 100:  # a recipe's label can outgrow a file name (255 bytes): keep it unique, shorter
-        stem = f"{stem[:80]}_{hashlib.sha1(stem.encode()).hexdigest()[:10]}"
-    file = stem + ".png"
-    fig.savefig(out / file, dpi=80)
+    file = f"{head}_tradeoff.png"
+    fig.savefig(out / file, dpi=90)
     plt.close(fig)
     return file
 
 
-def youtube_leave_one_video_out(sources: Sources, config: TrainConfig, out: Path, label: str) -> dict:
-    """Train the spam head without one video (inner folds pick calibration + thresholds), test on it."""
-    yt = sources.youtube
-    folds, all_y, all_scores = [], [], []
-    for video in sorted(np.unique(yt.groups)):
-        held = yt.groups == video
-        data = spam_data(sources, config, youtube_rows=np.flatnonzero(~held))
-        head, thresholds = _fit_spam(data, config)
-        y = yt.labels["spam"][held].astype(int)
-        scores = head.predict_proba(sources.matrices[yt.name][held])[:, 1]
-        folds.append({"video": str(video), **binary_metrics(y, scores, thresholds)})
-        all_y.append(y)
-        all_scores.append(scores)
-    y, scores = np.concatenate(all_y), np.concatenate(all_scores)
-    return {
-        "label": label,
-        "folds": folds,
-        "mean_roc_auc": round(float(np.mean([f["roc_auc"] for f in folds])), 4),
-        "mean_accuracy_at_0.5": round(float(np.mean([f["accuracy_at_0.5"] for f in folds])), 4),
-        "mean_precision_at_refuse_above": round(float(np.mean([f["refuse_above"]["precision"] for f in folds])), 4),
-        "mean_recall_at_approve_below": round(float(np.mean([f["approve_below"]["recall"] for f in folds])), 4),
-        "plot": _plot(f"YouTube leave-one-video-out ({label})", y, scores, out, None),
-    }
+def _target_for(head: str, source: str) -> float | None:
+    for prefix, target in AUC_TARGETS[head].items():
+        if source == prefix or (prefix.endswith(":") and source.startswith(prefix)):
+            return target
+    return None
 
 
-def spam_false_alarms(sources: Sources, config: TrainConfig) -> dict:
-    """Spam head trained on all YouTube (+ extra ham per config): how much clean text from other
-    sources it would refuse or queue. None of these rows is spam and none was trained on (the
-    Davidson tweets the spam head trains on as non-spam are left out of "davidson_unseen")."""
-    data = spam_data(sources, config)
-    head, thresholds = _fit_spam(data, config)
-    result: dict = {"thresholds": thresholds}
-    davidson_neither = sources.davidson.groups == "neither"
-    davidson_unseen = np.ones(len(sources.davidson.rows), dtype=bool)
-    davidson_unseen[davidson_ham_rows(sources, config)] = False
-    # The service's comments all carry a name; these sets have none. The same rows named as the
-    # YouTube non-spam commenters are named show what a name alone does to the score.
-    names = ham_author_names(sources, np.arange(len(sources.youtube)))
-    neither_rows = [row for row, keep in zip(sources.davidson.rows, davidson_neither, strict=True) if keep]
-    for name, X in (
-        ("jigsaw_test", sources.matrices[sources.jigsaw_test.name]),
-        ("davidson_unseen", sources.matrices[sources.davidson.name][davidson_unseen]),
-        ("davidson_neither", sources.matrices[sources.davidson.name][davidson_neither]),
-        ("jigsaw_test_named", featurize(sources.features, named_rows(sources.jigsaw_test.rows, names, 7), 1)),
-        ("davidson_neither_named", featurize(sources.features, named_rows(neither_rows, names, 7), 1)),
-    ):
-        scores = head.predict_proba(X)[:, 1]
-        result[name] = {
-            "n": int(X.shape[0]),
-            "share_refused (>= refuse_above)": round(float(np.mean(scores >= thresholds["refuse_above"])), 4),
-            "share_not_approved (>= approve_below)": round(float(np.mean(scores >= thresholds["approve_below"])), 4),
-            "median_score": round(float(np.median(scores)), 4),
-        }
-    return result
-
-
-def _toxicity_eval(
-    name: str,
-    X_train: sp.csr_matrix,
-    y_train: np.ndarray,
-    w_train: np.ndarray,
-    threshold_rows: np.ndarray,
-    X_test: sp.csr_matrix,
-    y_test: np.ndarray,
-    config: TrainConfig,
-    alpha: float,
-    out: Path,
-    plot: bool = True,
-) -> dict:
-    head = fit_head(
-        X_train,
-        y_train,
-        alpha=alpha,
-        config=config,
-        weights=w_train,
-        calibration_rows=threshold_rows if threshold_rows.any() else None,
-    )
-    thresholds = _thresholds_from(head, y_train, threshold_rows)
-    scores = head.predict_proba(X_test)[:, 1]
-    result = {"name": name, **binary_metrics(y_test, scores, thresholds)}
-    if plot:
-        result["plot"] = _plot(name, y_test, scores, out, thresholds)
-    return result
-
-
-def toxicity_evaluations(sources: Sources, config: TrainConfig, out: Path) -> dict:
-    jt, test, dv = sources.jigsaw_train, sources.jigsaw_test, sources.davidson
-    Xt, Xtest, Xd = (sources.matrices[s.name] for s in (jt, test, dv))
-    results: dict = {}
-    shipped = toxicity_data(sources, config)
-    results["jigsaw_test (shipped recipe: Jigsaw train + Davidson)"] = _toxicity_eval(
-        "Jigsaw test - shipped recipe",
-        shipped.X,
-        shipped.y,
-        shipped.weights,
-        shipped.threshold_rows,
-        Xtest,
-        test.labels["toxicity"],
-        config,
-        config.toxicity_alpha,
-        out,
-    )
-    del shipped
-    natural = jt.extra["natural_rate"]
-    ones = np.ones(len(jt))
-    results["jigsaw_test (Jigsaw train only)"] = _toxicity_eval(
-        "Jigsaw test - Jigsaw train only",
-        Xt,
-        jt.labels["toxicity"],
-        ones,
-        natural,
-        Xtest,
-        test.labels["toxicity"],
-        config,
-        config.toxicity_alpha,
-        out,
-    )
-    # Cross-source: all Jigsaw rows (train + test) -> Davidson, and the reverse.
-    X_all = sp.vstack([Xt, Xtest], format="csr")
-    y_all = np.concatenate([jt.labels["toxicity"], test.labels["toxicity"]])
-    natural_all = np.concatenate([natural, np.zeros(len(test), dtype=bool)])
-    results["jigsaw -> davidson"] = _toxicity_eval(
-        "Train Jigsaw, test Davidson",
-        X_all,
-        y_all,
-        np.ones(len(y_all)),
-        natural_all,
-        Xd,
-        dv.labels["toxicity"],
-        config,
-        config.toxicity_alpha,
-        out,
-    )
-    results["davidson -> jigsaw"] = _toxicity_eval(
-        "Train Davidson, test Jigsaw",
-        Xd,
-        dv.labels["toxicity"],
-        np.ones(len(dv)),
-        np.ones(len(dv), dtype=bool),
-        X_all,
-        y_all,
-        config,
-        config.toxicity_alpha,
-        out,
-    )
-    attributes = {}
-    for name in ATTRIBUTES:
-        attributes[name] = _toxicity_eval(
-            f"Jigsaw test - {name}",
-            Xt,
-            jt.labels[name],
-            ones,
-            natural,
-            Xtest,
-            test.labels[name],
-            config,
-            config.attribute_alpha,
-            out,
-            plot=False,
+def head_section(head: str, fit: HeadFit, baseline: dict[str, float | None], config: TrainConfig, out: Path) -> dict:
+    metrics = source_metrics(fit)
+    nested = nested_shares(fit, config)
+    rows = []
+    for name, m in metrics.items():
+        rows.append(
+            {
+                "source": name,
+                "scored": m["scored"],
+                "n": m["n"],
+                "bad": m["positives"],
+                "roc_auc": m["roc_auc"],
+                "tfidf_roc_auc": baseline.get(name),
+                "auc_target": _target_for(head, name),
+                "shipped": {k: m[k] for k in ("clean_held", "clean_refused", "bad_caught", "bad_refused")},
+                "without_this_source": nested[name],
+            }
         )
-    results["attributes on jigsaw_test"] = attributes
-    return results
+    return {"thresholds": fit.thresholds, "sources": rows, "plot": plot_tradeoff(head, fit, out)}
 
 
 def shipped_examples() -> dict:
-    """The three behaviour checks of the brief, against the committed model (if present)."""
+    """A few comments scored by the committed model (if present), with the signals it names."""
     if not (SHIPPED_MODEL_DIR / "model.joblib").exists():
         return {"note": "no model in model/shipped"}
     classifier = load_classifier(SHIPPED_MODEL_DIR)
-    scores = classifier.score(list(EXAMPLES.values()))
+    try:
+        scores = classifier.score(list(EXAMPLES.values()))
+    except ValueError as exc:  # a model saved before the features changed: retrain and ship it
+        return {"note": f"model/shipped ({classifier.version}) does not fit these features: {exc}"}
     return {
         "model_version": classifier.version,
-        "thresholds": classifier.card.get("thresholds"),
         **{
             name: {"spam": round(s.spam, 4), "toxicity": round(s.toxicity, 4), "signals": list(s.signals)}
             for name, s in zip(EXAMPLES, scores, strict=True)
@@ -289,154 +208,100 @@ def shipped_examples() -> dict:
 
 
 def _fmt(value: object) -> str:
-    return "–" if value is None else f"{value:.4f}" if isinstance(value, float) else str(value)
+    if value is None:
+        return "–"
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{100 * value:.1f} %"
 
 
 def _markdown(results: dict) -> str:
+    config = results["config"]
     lines = [
-        "# Held-out evaluation report",
+        "# Cross-source evaluation",
         "",
-        "Generated by `python -m training report`. Every figure is measured on rows the scoring model "
-        "never trained on; calibration and deployed thresholds come from the training side's own "
-        "out-of-fold scores. Thresholds: a score `>= refuse_above` is refused, `< approve_below` is "
-        "approved, between goes to a moderator.",
+        f"Generated by `python -m training report` on {results['generated_at']} in {results['seconds']:.0f} s. "
+        "Every figure comes from comments the scoring model never trained on: each source is scored by a "
+        "model fitted without it (`left out`), or by the head itself where no head trains on the set "
+        "(`never trained on`). `TF-IDF` is a plain word TF-IDF + logistic regression on the same rows.",
+        "",
+        "Decision shares: a score `< approve_below` is published, `> refuse_above` refused, between held for a "
+        "moderator. *caught* = held or refused. `shipped` uses the thresholds below (chosen from every source's "
+        "out-of-source scores); `unseen` uses thresholds the same rule picks without that source "
+        "(for a YouTube video: without any YouTube video).",
+        "",
+        "Threshold rule: "
+        + WORKLOAD_RULE.format(held=config["max_held"], refused=config["max_refused"], band=config["min_band"])
+        + ".",
         "",
     ]
-    lines += ["## Spam: YouTube leave-one-video-out", ""]
-    for variant in results["youtube_lovo"]:
+    for head in ("spam", "toxicity"):
+        section = results[head]
+        t = section["thresholds"]
         lines += [
-            f"### {variant['label']}",
+            f"## {head}",
             "",
-            f"Mean ROC AUC **{_fmt(variant['mean_roc_auc'])}** (target >= 0.98), mean accuracy at 0.5 "
-            f"**{_fmt(variant['mean_accuracy_at_0.5'])}** (target >= 0.95), mean precision at refuse_above "
-            f"{_fmt(variant['mean_precision_at_refuse_above'])}, mean recall at approve_below "
-            f"{_fmt(variant['mean_recall_at_approve_below'])}.",
+            f"Shipped thresholds: approve_below **{t['approve_below']}**, refuse_above **{t['refuse_above']}**.",
             "",
-            "| held-out video | n | spam | ROC AUC | AP | accuracy@0.5 | P@refuse | R@refuse | P@approve | R@approve |",
-            "|---|---|---|---|---|---|---|---|---|---|",
+            "| left-out source | scored | n | bad | ROC AUC | TF-IDF | target | clean held | clean refused | "
+            "bad caught | unseen: clean held | unseen: clean refused | unseen: bad caught |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         ]
-        for f in variant["folds"]:
+        for r in section["sources"]:
+            s, u = r["shipped"], r["without_this_source"]
             lines.append(
-                f"| {f['video']} | {f['n']} | {f['positives']} | {_fmt(f['roc_auc'])} | "
-                f"{_fmt(f['average_precision'])} | {_fmt(f['accuracy_at_0.5'])} | "
-                f"{_fmt(f['refuse_above']['precision'])} | {_fmt(f['refuse_above']['recall'])} | "
-                f"{_fmt(f['approve_below']['precision'])} | {_fmt(f['approve_below']['recall'])} |"
+                f"| {r['source']} | {r['scored']} | {r['n']} | {r['bad']} | {_fmt(r['roc_auc'])} | "
+                f"{_fmt(r['tfidf_roc_auc'])} | {_fmt(r['auc_target'])} | {_pct(s['clean_held'])} | "
+                f"{_pct(s['clean_refused'])} | {_pct(s['bad_caught'])} | {_pct(u['clean_held'])} | "
+                f"{_pct(u['clean_refused'])} | {_pct(u['bad_caught'])} |"
             )
-        lines += ["", f"![]({variant['plot']})", ""]
-    lines += [
-        "## Spam false alarms on sources without spam",
-        "",
-        "Spam head trained on all YouTube videos; these rows are all non-spam and unseen.",
-        "",
-        "| variant | set | n | refused | not approved | median score |",
-        "|---|---|---|---|---|---|",
-    ]
-    for variant, result in results["spam_false_alarms"].items():
-        for name, r in result.items():
-            if name == "thresholds":
-                continue
-            lines.append(
-                f"| {variant} | {name} | {r['n']} | {_fmt(r['share_refused (>= refuse_above)'])} | "
-                f"{_fmt(r['share_not_approved (>= approve_below)'])} | {_fmt(r['median_score'])} |"
-            )
-    lines += [
-        "",
-        "## Toxicity",
-        "",
-        "| evaluation | n | positives | ROC AUC | AP | P@refuse | R@refuse | P@approve | R@approve |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
-    for name, r in results["toxicity"].items():
-        if name == "attributes on jigsaw_test":
-            continue
-        lines.append(
-            f"| {name} | {r['n']} | {r['positives']} | {_fmt(r['roc_auc'])} | "
-            f"{_fmt(r['average_precision'])} | {_fmt(r['refuse_above']['precision'])} | "
-            f"{_fmt(r['refuse_above']['recall'])} | {_fmt(r['approve_below']['precision'])} | "
-            f"{_fmt(r['approve_below']['recall'])} |"
-        )
-    lines += ["", "Targets: Jigsaw test ROC AUC >= 0.95; Jigsaw -> Davidson ROC AUC >= 0.85.", ""]
-    for r in results["toxicity"].values():
-        if "plot" in r:
-            lines += [f"![]({r['plot']})", ""]
-    lines += [
-        "### Attributes on Jigsaw test (trained on Jigsaw train only)",
-        "",
-        "| attribute | n | positives | ROC AUC | AP |",
-        "|---|---|---|---|---|",
-    ]
-    for name, r in results["toxicity"]["attributes on jigsaw_test"].items():
-        lines.append(
-            f"| {name} | {r['n']} | {r['positives']} | {_fmt(r['roc_auc'])} | {_fmt(r['average_precision'])} |"
-        )
-    lines += [
-        "",
-        "## Behaviour checks on the committed model (model/shipped)",
-        "",
-        "```json",
-        json.dumps(results["examples"], indent=2),
-        "```",
-        "",
-    ]
+        lines += ["", f"![{head} trade-off]({section['plot']})", ""]
+    examples = results.get("examples", {})
+    if "model_version" in examples:
+        lines += [f"## The shipped model ({examples['model_version']}) on three comments", ""]
+        for name, e in examples.items():
+            if isinstance(e, dict):
+                lines.append(f"- {name}: spam {e['spam']}, toxicity {e['toxicity']}, signals {e['signals']}")
+        lines.append("")
     return "\n".join(lines)
-
-
-def _recipe_label(config: TrainConfig, jigsaw_train_rows: int) -> str:
-    """The shipped spam recipe in words, for the report's table and plot titles."""
-    jigsaw = (
-        "every Jigsaw train row"
-        if config.spam_extra_ham >= jigsaw_train_rows
-        else f"{config.spam_extra_ham} random Jigsaw train rows"
-        + (" and every one with a link" if config.spam_link_ham else "")
-    )
-    parts = [f"shipped recipe: + {jigsaw} as non-spam, weight {config.spam_extra_ham_weight}"]
-    if config.spam_ham_names:
-        parts.append("named like YouTube non-spam commenters")
-    if config.spam_davidson_ham:
-        parts.append(
-            f"+ {config.spam_davidson_ham} Davidson hate/offensive tweets, weight {config.spam_davidson_ham_weight}"
-        )
-    if config.spam_nb_alpha:
-        parts.append(f"NB-scaled n-grams (alpha {config.spam_nb_alpha}, beta {config.spam_nb_beta})")
-    return ", ".join(parts)
 
 
 def write_report(
     out_dir: str | Path, max_rows: int | None = None, n_jobs: int = 2, config: TrainConfig | None = None
 ) -> Path:
-    """Run every held-out evaluation; write ``report.md``, ``report.json`` and plots into ``out_dir``."""
+    """Run every evaluation and write ``report.md``, ``report.json`` and the PNGs into ``out_dir``."""
+    started = time.monotonic()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     config = config or TrainConfig(max_rows_per_source=max_rows, n_jobs=n_jobs)
-    progress = Progress(total=10)
+    # One line per step off a terminal (CI logs, cron mail show where it is), redrawn on one.
+    progress = Progress(total=7, verbose=True)
+    progress.step("loading the labeled sets")
     sources = load_sources(config)
     featurize_sources(sources, make_feature_pipeline().fit([("", "", "")]), config.n_jobs, progress)
     results: dict = {"config": {k: v for k, v in vars(config).items()}}
-    progress.step("YouTube leave-one-video-out")
-    no_ham = replace(config, spam_extra_ham=0, spam_davidson_ham=0)
-    nameless = replace(config, spam_ham_names=False)
-    plain = replace(config, spam_nb_alpha=0.0)
-    results["youtube_lovo"] = [
-        youtube_leave_one_video_out(
-            sources,
-            config,
-            out,
-            _recipe_label(config, len(sources.jigsaw_train.rows)),
-        ),
-        youtube_leave_one_video_out(sources, plain, out, "shipped data recipe, plain logistic regression"),
-        youtube_leave_one_video_out(sources, nameless, out, "shipped recipe, extra non-spam without names"),
-        youtube_leave_one_video_out(sources, no_ham, out, "YouTube only"),
-    ]
-    progress.step("spam false alarms")
-    results["spam_false_alarms"] = {
-        "shipped recipe": spam_false_alarms(sources, config),
-        "extra non-spam without names": spam_false_alarms(sources, nameless),
-        "plain logistic regression": spam_false_alarms(sources, plain),
-        "YouTube only": spam_false_alarms(sources, no_ham),
+    progress.step("spam: one fold per YouTube video, SMS and Instagram")
+    spam = fit_spam(sources, config)
+    progress.step("spam: the plain TF-IDF model on the same folds")
+    spam_sets = {
+        name: [data.rows[i][0] for i in rows.tolist()] for name, (data, rows) in spam_clean_sets(sources).items()
     }
-    progress.step("toxicity: Jigsaw test, cross-source, attributes")
-    results["toxicity"] = toxicity_evaluations(sources, config, out)
+    results["spam"] = head_section("spam", spam, baseline_aucs(spam, spam_sets, config.n_jobs), config, out)
+    del spam
+    progress.step("toxicity: one fold per source (Jigsaw, Civil Comments, Davidson, Stormfront)")
+    toxicity = fit_toxicity(sources, config)
+    progress.step("toxicity: the plain TF-IDF model on the same folds")
+    test_texts = {"jigsaw_test": [r[0] for r in sources.jigsaw_test.rows]}
+    results["toxicity"] = head_section(
+        "toxicity", toxicity, baseline_aucs(toxicity, test_texts, config.n_jobs), config, out
+    )
+    del toxicity
+    progress.step("writing report.md, report.json")
     results["examples"] = shipped_examples()
+    results["generated_at"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    results["seconds"] = round(time.monotonic() - started, 1)
     (out / "report.json").write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
     (out / "report.md").write_text(_markdown(results), encoding="utf-8")
     progress.close()

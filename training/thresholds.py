@@ -1,4 +1,10 @@
-"""Threshold advice from a site's own labels: how much goes to the queue, how clean auto-refusal is.
+"""Thresholds: the deployed ones from a moderator's workload on left-out sources, and advice from a site's own labels.
+
+:func:`workload_thresholds` chooses the card's thresholds: on every source a head never saw, at
+most a given share of clean comments held or refused and a smaller share refused, with a real hold
+band between. :func:`decision_shares` measures what any pair of thresholds does to a source.
+
+Threshold advice from a site's own labels: how much goes to the queue, how clean auto-refusal is.
 
 Given labeled comments and a model's scores, it suggests `approve_below` and `refuse_above` for a
 target — at most X of the comments to the queue, or at least Y precision on what is refused
@@ -7,10 +13,78 @@ automatically — and draws the trade-off so an operator can see what moving eit
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+WORKLOAD_RULE = (
+    "approve_below: the lowest threshold that holds or refuses at most {held:.0%} of the clean comments of "
+    "every left-out source; refuse_above: the lowest that refuses at most {refused:.0%} of them, and at least "
+    "{band} above approve_below, so a hold band stays between (1.0 = never refuse)"
+)
+
+
+def _ceil4(x: float) -> float:
+    return math.ceil(x * 1e4 - 1e-9) / 1e4
+
+
+def _cut(clean: np.ndarray, share: float) -> float:
+    """The lowest 4-decimal threshold ``t`` with at most ``share`` of ``clean`` strictly above it."""
+    ranked = np.sort(clean)[::-1]
+    k = int(math.floor(share * len(ranked) + 1e-9))
+    return _ceil4(float(ranked[k])) if k < len(ranked) else 0.0
+
+
+def workload_thresholds(
+    held_out: dict[str, tuple[np.ndarray, np.ndarray]],
+    max_held: float = 0.10,
+    max_refused: float = 0.01,
+    min_band: float = 0.05,
+) -> dict[str, Any]:
+    """``approve_below`` / ``refuse_above`` from out-of-source scores ``{source: (labels, scores)}``.
+
+    The service approves ``score < approve_below`` and refuses ``score > refuse_above``; each
+    limit holds on every source with clean comments (the worst source sets it), not on their pool.
+    """
+    approve, refuse = 0.0, 0.0
+    for y, scores in held_out.values():
+        clean = np.asarray(scores)[np.asarray(y) == 0]
+        if len(clean):
+            # score >= approve_below is not approved: the cut is just above the allowed share.
+            approve = max(approve, _ceil4(_cut(clean, max_held) + 1e-4))
+            refuse = max(refuse, _cut(clean, max_refused))
+    approve = min(approve, 1.0)
+    refuse = min(max(refuse, approve + min_band), 1.0)
+    return {
+        "approve_below": round(approve, 4),
+        "refuse_above": round(refuse, 4),
+        "max_held": max_held,
+        "max_refused": max_refused,
+        "min_band": min_band,
+    }
+
+
+def decision_shares(y: np.ndarray, scores: np.ndarray, approve_below: float, refuse_above: float) -> dict[str, Any]:
+    """What the service does with these comments at these thresholds: shares of clean ones held
+    (``approve_below <= score <= refuse_above``) and refused (``score > refuse_above``), and of bad ones
+    caught (held or refused) and refused."""
+    y = np.asarray(y).astype(int)
+    scores = np.asarray(scores, dtype=float)
+    refused = scores > refuse_above
+    held = ~refused & (scores >= approve_below)
+    clean, bad = y == 0, y == 1
+
+    def share(mask: np.ndarray, of: np.ndarray) -> float | None:
+        return round(float(mask[of].mean()), 4) if of.any() else None
+
+    return {
+        "clean_held": share(held, clean),
+        "clean_refused": share(refused, clean),
+        "bad_caught": share(held | refused, bad),
+        "bad_refused": share(refused, bad),
+    }
 
 
 def _refuse_for_precision(y: np.ndarray, scores: np.ndarray, min_precision: float, min_refused: int = 5) -> float:
