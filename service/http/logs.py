@@ -24,6 +24,9 @@ ACCEPT_ERROR = "socket.accept() out of system resource"
 # service/http/connections.py's reports: as many as the crowd that causes them, so once per interval too.
 CONNECTION_LIMIT = "connection limit reached"
 SLOW_CLIENT = "slow client"
+# uvicorn's warnings, one per request: over `limit_concurrency`, and a request h11 cannot parse.
+UVICORN_BUSY = "Exceeded concurrency limit."
+UVICORN_BAD_REQUEST = "Invalid HTTP request received."
 
 
 class SecondStampFormatter(logging.Formatter):
@@ -175,9 +178,14 @@ def configure_logging(fmt: str = "text", level: str = "info") -> None:
     asyncio_log = logging.getLogger("asyncio")
     asyncio_log.filters[:] = [f for f in asyncio_log.filters if not isinstance(f, OncePerInterval)]
     asyncio_log.addFilter(OncePerInterval((ACCEPT_ERROR,)))
-    connections_log = logging.getLogger("service.http.connections")
-    connections_log.filters[:] = [f for f in connections_log.filters if not isinstance(f, OncePerInterval)]
-    connections_log.addFilter(OncePerInterval((CONNECTION_LIMIT, SLOW_CLIENT)))
+    # The same for what a crowd of clients makes uvicorn and our connection guard say, line by line.
+    for name, prefixes in (
+        ("service.http.connections", (CONNECTION_LIMIT, SLOW_CLIENT)),
+        ("uvicorn.error", (UVICORN_BUSY, UVICORN_BAD_REQUEST)),
+    ):
+        logger = logging.getLogger(name)
+        logger.filters[:] = [f for f in logger.filters if not isinstance(f, OncePerInterval)]
+        logger.addFilter(OncePerInterval(prefixes))
     # aiosqlite's debug lines print every statement's parameters (IPs, user agents, keyed hashes):
     # never below info, whatever the service's level.
     logging.getLogger("aiosqlite").setLevel(max(root.level, logging.INFO))

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import io
 import json
 import logging
 import sys
 import time
 
-from service.http.logs import ACCEPT_ERROR, JsonFormatter, OncePerInterval
+from service.http.logs import ACCEPT_ERROR, JsonFormatter, OncePerInterval, configure_logging
 
 
 def accept_error_record() -> logging.LogRecord:
@@ -73,3 +74,27 @@ def test_json_times_are_utc() -> None:
     record = logging.LogRecord("t", logging.INFO, "x.py", 1, "hello", None, None)
     record.created, record.msecs = 1_700_000_000.25, 250.0  # 2023-11-14 22:13:20.250 UTC
     assert json.loads(JsonFormatter().format(record))["ts"] == "2023-11-14T22:13:20.250Z"
+
+
+def test_the_server_log_holds_back_what_a_crowd_makes_uvicorn_say() -> None:
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    configure_logging("text", "info")
+    written = io.StringIO()
+    (handler,) = root.handlers
+    assert isinstance(handler, logging.StreamHandler)
+    handler.setStream(written)
+    try:
+        for _ in range(1_000):
+            logging.getLogger("uvicorn.error").warning("Invalid HTTP request received.")
+            logging.getLogger("uvicorn.error").warning("Exceeded concurrency limit.")
+        logging.getLogger("uvicorn.error").info("Shutting down")
+        handler.flush()
+    finally:
+        root.handlers[:], root.level = saved
+        logging.getLogger("uvicorn.access").disabled = False
+        for name in ("asyncio", "uvicorn.error", "service.http.connections"):
+            logger = logging.getLogger(name)
+            logger.filters[:] = [f for f in logger.filters if not isinstance(f, OncePerInterval)]
+    lines = written.getvalue().splitlines()
+    assert len(lines) == 3 and lines[-1].endswith("Shutting down"), lines
