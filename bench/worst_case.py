@@ -14,7 +14,8 @@ shipped model), then POSTs to /comments, one at a time, rounds of the worst comm
 rounds of plain comments of the same size, while a second client asks GET /healthz every 10 ms. It
 reports per kind the /comments answer time, the server's CPU time per comment (from /proc), and the
 /healthz latency measured meanwhile. A case that ran past the timeout in part 1 is left out of part 2
-(it would hold the event loop for that long) and named.
+(it would hold the event loop for that long) and named; `--leave-out-over MS` leaves out the cases
+over a CPU figure too, to see how the rest fare alone.
 
 Progress goes to stderr; stdout gets the tables, then one JSON object on the last line.
 """
@@ -318,6 +319,13 @@ def main() -> None:
     parser.add_argument("--per-phase", type=int, default=8, help="plain comments per round (at least one per case)")
     parser.add_argument("--case-timeout", type=float, default=10.0, help="seconds before a case counts as stalled")
     parser.add_argument("--no-http", action="store_true", help="part 1 only")
+    parser.add_argument(
+        "--leave-out-over",
+        type=float,
+        default=None,
+        metavar="MS",
+        help="also leave out of part 2 the cases over MS of CPU in part 1 (to see the rest alone)",
+    )
     args = parser.parse_args()
 
     cases = worst_cases()
@@ -347,11 +355,16 @@ def main() -> None:
     if not args.no_http:
         # Built again a few bytes short of the limit, to make room for the serial number each comment starts with.
         shorter = worst_cases(MAX_COMMENT_BYTES - len(_serial(0)))
+        left_out = stalled + [
+            row["case"]
+            for row in rows
+            if args.leave_out_over is not None and row["total_ms"] is not None and row["total_ms"] > args.leave_out_over
+        ]
         posted = {
-            name: text for name, (family, text) in shorter.items() if family != "baseline" and name not in stalled
+            name: text for name, (family, text) in shorter.items() if family != "baseline" and name not in left_out
         }
         summary["http"] = http_part(posted, args.rounds, args.per_phase)
-        summary["http"]["left_out"] = stalled
+        summary["http"]["left_out"] = left_out
         print()
         print(
             f"{'POST /comments':14} {'n':>4} {'median ms':>10} {'max ms':>8} {'cpu ms':>7}  healthz p50 / p99 / max ms"
@@ -364,6 +377,7 @@ def main() -> None:
                 f"{h['healthz_max_ms']}  statuses {h['statuses']}"
             )
         print("slowest worst cases, median ms:", summary["http"]["slowest_worst_cases_median_ms"])
+        print("left out of part 2:", left_out or "none")
     print(json.dumps(summary))
 
 
