@@ -35,7 +35,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.throughput import _texts, ensure_wrk, free_port, log, peak_rss_mb, start, stop, work_folder  # noqa: E402
+from bench.throughput import comment_texts, ensure_wrk, free_port, log, peak_rss_mb, start, stop, work_folder  # noqa: E402
 from service.privacy.email_vault import EmailVault  # noqa: E402
 from service.store.sqlite import SQLiteStore  # noqa: E402
 
@@ -73,7 +73,7 @@ def build_store(db: Path, secret_key: str, total: int, seed: int = 11) -> dict[s
 
     asyncio.run(migrate())
     rng = random.Random(seed)
-    texts = [t.strip()[:400] for t in _texts() if t.strip()]
+    texts = [t.strip()[:400] for t in comment_texts() if t.strip()]
     vault = EmailVault(base64.urlsafe_b64decode(secret_key))
     n_authors = max(total // 5, 1)
     # Encrypting a million addresses would take longer than the rest: each commenter's token is reused.

@@ -92,7 +92,7 @@ def ensure_wrk() -> str:
     return found
 
 
-def _texts() -> list[str]:
+def comment_texts() -> list[str]:
     """Comment texts from the shipped data: YouTube spam and ham, Wikipedia talk, tweets."""
     texts: list[str] = []
     for path in sorted((DATA / "youtube-spam-collection").glob("*.csv")):
@@ -108,7 +108,7 @@ def _texts() -> list[str]:
 def write_bodies(path: Path, count: int = N_BODIES, seed: int = 7) -> None:
     """One form body prefix per line: post id, comment and (sometimes) a website; wrk adds who sent it."""
     rng = random.Random(seed)
-    texts = [t.strip() for t in _texts() if t.strip()]
+    texts = [t.strip() for t in comment_texts() if t.strip()]
     rng.shuffle(texts)
     lines = []
     for i, text in enumerate(texts[:count]):
