@@ -60,15 +60,19 @@ _LEET = str.maketrans(
 # A chunk that mixes letters with leet characters in a way words do not: a leet char between
 # letters (v1agra, c@sino, h0t) or a run of them closing a word (fr33, l0s3r).
 _LEET_WORD = re.compile(
-    r"(?<![\w@$])(?=[a-z0-9@$!|€]*[a-z])(?=[a-z0-9@$!|€]*[0-9@$!|€])"
-    r"[a-z0-9@$!|€]*[a-z][a-z0-9@$!|€]*(?![\w@$])"
+    # Starts only where a run of these characters starts and takes the run whole (possessive), so
+    # a crafted run costs one pass, not one pass per start or per split point.
+    r"(?<![\w@$!|€])(?=[a-z0-9@$!|€]*?[a-z])(?=[a-z0-9@$!|€]*?[0-9@$!|€])"
+    r"[a-z0-9@$!|€]++(?![\w@$])"
 )
 # Ordinals, units and codes that mix digits and letters legitimately.
 _NOT_LEET = re.compile(
     r"^(?:\d+(?:st|nd|rd|th|s|am|pm|k|m|mg|kg|km|g|gb|mb|mm|cm|px|x|p|d|h)|"
     r"\d+[a-z]\d*|.*[269].*)$"
 )
-_URLISH = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\S+|\[/?url[^\]]*\]", re.IGNORECASE)
+# An address-like token is matched from its start only, up to its first "@", then lazily to a dot:
+# one pass over a token such as "a@a@a@...", where `\S+@\S+\.\S+` backtracked quadratically.
+_URLISH = re.compile(r"(?:https?://|www\.)\S+|(?<!\S)[^\s@]++@\S*?\.\S+|\[/?url[^\]]*\]", re.IGNORECASE)
 # Three or more single letters separated by one space/dot/dash/underscore/star: "f r e e", "c.a.s.h".
 _SPACED = re.compile(r"(?<![\w])(?:[a-z][ ._*\-]){2,}[a-z](?![\w])")
 _SPACED_SEP = re.compile(r"[ ._*\-]")

@@ -18,7 +18,8 @@ LINK_RE = re.compile(
     re.IGNORECASE,
 )
 BBCODE_RE = re.compile(r"\[url[=\]]|<a\s+href|\[link[=\]]", re.IGNORECASE)
-EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# From the start of a run only, possessively: one pass over a long run without a dot after its "@".
+EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.+-]++@[\w-]++(?:\.[\w-]++)+")
 # North-American and international phone numbers with the usual separators, including the
 # "1-888-555-0199", "(800) 555 0199", "+44 20 7946 0958" and "1.866.555.0199" spellings.
 PHONE_RE = re.compile(
