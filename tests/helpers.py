@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
@@ -83,9 +84,14 @@ def free_port() -> int:
 
 
 def start_server(
-    folder: Path, db: str, output: IO[str] | int, env: dict[str, str] | None = None
+    folder: Path,
+    db: str,
+    output: IO[str] | int,
+    env: dict[str, str] | None = None,
+    preexec_fn: Callable[[], None] | None = None,
 ) -> tuple[str, subprocess.Popen[str]]:
-    """`python -m service serve` in a real uvicorn process on a free port, once it answers /healthz."""
+    """`python -m service serve` in a real uvicorn process on a free port, once it answers /healthz.
+    `preexec_fn` runs in the child before the server starts (e.g. to lower its open-file limit)."""
     port = free_port()
     clean = {k: v for k, v in os.environ.items() if not k.startswith("COMMENTS_")} | (env or {})
     proc = subprocess.Popen(
@@ -95,6 +101,7 @@ def start_server(
         stdout=output,
         stderr=subprocess.STDOUT,
         text=True,
+        preexec_fn=preexec_fn,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60

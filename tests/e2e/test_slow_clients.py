@@ -6,17 +6,14 @@ A body that stops coming is cut off by the body deadline."""
 
 from __future__ import annotations
 
-import os
 import resource
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
-import pytest
-from helpers import free_port
+from helpers import start_server
 
 OPEN_FILES = 256
 SLOW_CONNECTIONS = 300
@@ -30,29 +27,8 @@ def _low_file_limit() -> None:
 
 
 def start_limited_server(folder: Path, log: Path) -> tuple[str, subprocess.Popen[str]]:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COMMENTS_")}
-    env["COMMENTS_HEADER_TIMEOUT"] = str(HEADER_TIMEOUT)
-    env["COMMENTS_BODY_TIMEOUT"] = str(BODY_TIMEOUT)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "service", "serve", "--port", str(port), "--db", str(folder / "comments.db")],
-        cwd=folder,
-        env=env,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-        text=True,
-        preexec_fn=_low_file_limit,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                return base, proc
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    proc.kill()
-    pytest.fail("the server did not start")
+    env = {"COMMENTS_HEADER_TIMEOUT": str(HEADER_TIMEOUT), "COMMENTS_BODY_TIMEOUT": str(BODY_TIMEOUT)}
+    return start_server(folder, str(folder / "comments.db"), log.open("w"), env, preexec_fn=_low_file_limit)
 
 
 def open_trickling(port: int, count: int) -> list[socket.socket]:

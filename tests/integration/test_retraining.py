@@ -94,8 +94,8 @@ def test_moderator_labels_make_a_better_model_for_this_site(make_settings, tmp_p
                 settings.db_target,
                 "--data-dir",
                 str(settings.data_dir),
-                "--secret-key",
-                settings.secret_key,
+                # One argument: a base64 key may start with "-", which argparse would take for an option.
+                f"--secret-key={settings.secret_key}",
                 "--promote",
                 "--quick",
                 str(ROWS),
