@@ -3,6 +3,8 @@ from here, never from one another (pytest's `pythonpath` puts `tests/` on the pa
 
 from __future__ import annotations
 
+import contextlib
+import io
 import itertools
 import os
 import re
@@ -182,3 +184,14 @@ def sign_in(browser: TestClient, token: str) -> str:
     r = browser.post("/moderation/sign-in", data={"token": token, "csrf": csrf_of(page.text)}, follow_redirects=False)
     assert r.status_code == 303, r.text
     return browser.get("/moderation/").text
+
+
+def holding_database(db: str, role: str, name: str) -> str:
+    """A database whose default site holds every comment for a person and never rate-limits, with a
+    live token of `role` made by the real CLI; returns the token."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["site", "update", "--default", "--db", db, "--set", "spam_thresholds=0,1"]
+                    + ["--set", "toxicity_thresholds=0,1", "--set", "flood_seconds=0"]) == 0  # fmt: skip
+        assert main(["token", "create", "--role", role, "--name", name, "--db", db]) == 0
+    return out.getvalue().strip().splitlines()[-1]

@@ -49,6 +49,13 @@ def fields(n: int) -> dict[str, str]:
     return comment_fields(text, email=f"r{n}@example.net")
 
 
+def posted(client: httpx.Client, n: int) -> int:
+    """The id of comment `n`, which must be answered 201."""
+    r = client.post("/comments", json=fields(n))
+    assert r.status_code == 201, r.text
+    return int(r.json()["id"])
+
+
 def rows_and_integrity(db: str) -> tuple[set[int], str]:
     conn = sqlite3.connect(db)
     try:
@@ -172,10 +179,7 @@ def test_a_full_disk_is_answered_503_and_passes_without_a_restart(tmp_path: Path
         filler = small / "filler"
         try:
             with httpx.Client(base_url=base, timeout=10) as client:
-                for n in range(5):
-                    r = client.post("/comments", json=fields(n))
-                    assert r.status_code == 201, r.text
-                    answered.add(int(r.json()["id"]))
+                answered |= {posted(client, n) for n in range(5)}
                 with filler.open("wb") as f, contextlib.suppress(OSError):
                     while True:
                         f.write(b"\0" * 65536)
@@ -207,10 +211,7 @@ def test_a_read_only_database_is_answered_503_and_passes_without_a_restart(tmp_p
         frozen = [db, db + "-wal"]  # never the -shm file: it is mapped into memory, and a write to it would SIGBUS
         try:
             with httpx.Client(base_url=base, timeout=10) as client:
-                for n in range(5):
-                    r = client.post("/comments", json=fields(n))
-                    assert r.status_code == 201, r.text
-                    answered.add(int(r.json()["id"]))
+                answered |= {posted(client, n) for n in range(5)}
                 subprocess.run(["chattr", "+i", *frozen], check=True)
                 answers = bad_day(base, client, 100, answered)
                 assert_told_to_wait(answers)

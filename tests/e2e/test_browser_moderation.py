@@ -8,17 +8,13 @@ browser); a screenshot is saved under tests/artifacts/.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from helpers import comment_fields, start_server
-
-from service.cli.main import main
+from helpers import comment_fields, holding_database, start_server
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -41,12 +37,7 @@ def moderated_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple
     """A served database with a moderator token and a default site that holds every comment."""
     folder = tmp_path_factory.mktemp("browser")
     db = str(folder / "comments.db")
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        assert main(["site", "update", "--default", "--db", db, "--set", "spam_thresholds=0,1"]
-                    + ["--set", "toxicity_thresholds=0,1", "--set", "flood_seconds=0"]) == 0  # fmt: skip
-        assert main(["token", "create", "--role", "moderator", "--name", "keyboard-kim", "--db", db]) == 0
-    token = out.getvalue().strip().splitlines()[-1]
+    token = holding_database(db, "moderator", "keyboard-kim")
     log = (folder / "server.log").open("w")  # a file, not a pipe nobody reads: a full pipe would stall the server
     base, proc = start_server(folder, db, log)
     yield base, token

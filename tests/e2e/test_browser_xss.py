@@ -11,17 +11,14 @@ or a page of ours breaks its own policy).
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import io
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from helpers import PROBE_EMAIL, bearer, comment_fields, start_server, stored_comment
+from helpers import PROBE_EMAIL, bearer, comment_fields, holding_database, start_server, stored_comment
 
-from service.cli.main import main
 from service.store import make_store
 
 CHROMIUM = "/usr/bin/chromium"
@@ -58,12 +55,7 @@ STORED_WEBSITES = ["javascript:window.__pwned = 7; alert('stored')", "data:text/
 def xss_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, Path]]:
     folder = tmp_path_factory.mktemp("xss")
     db = str(folder / "comments.db")
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        assert main(["site", "update", "--default", "--db", db, "--set", "spam_thresholds=0,1"]
-                    + ["--set", "toxicity_thresholds=0,1", "--set", "flood_seconds=0"]) == 0  # fmt: skip
-        assert main(["token", "create", "--role", "admin", "--name", "xss-admin", "--db", db]) == 0
-    token = out.getvalue().strip().splitlines()[-1]
+    token = holding_database(db, "admin", "xss-admin")
     log_path = folder / "server.log"
     with log_path.open("w") as log:
         base, proc = start_server(folder, db, log)
